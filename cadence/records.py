@@ -51,7 +51,7 @@ class Lead:
     score: float | None = None
     grade: str | None = None
     stage: str = "new"
-    attributes: Mapping[str, Any] = field(default=_EMPTY)
+    attributes: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
