@@ -34,6 +34,7 @@ POLICY_CODES: Final[dict[str, str]] = {
     "unknown-timezone": "a time zone that is not an IANA zone name",
     "unknown-country": "a calendar country that the holidays package does not know",
     "duplicate-id": "two rules, caps or stops with the same id",
+    "duplicate-key": "the same key twice in one mapping (YAML keeps only the last)",
     "conflict": "two settings that cannot hold together",
 }
 

@@ -1,0 +1,229 @@
+"""Reading a policy file: YAML with the line and column of every node, validated into a
+:class:`~cadence.policy.models.Policy`, every problem reported at once.
+
+Only this module touches policy files. It composes the YAML node tree itself (PyYAML's composer)
+so that each key and value keeps its position; pydantic's error locations and the semantic checks'
+paths are then mapped back to ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from cadence.errors import Location, PolicyError, Problem
+from cadence.policy.checks import Path_, check_policy
+from cadence.policy.models import Policy
+
+_Marks = dict[Path_, tuple[int, int]]
+
+
+class _Document:
+    """The plain data of a YAML document and where each of its parts starts."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.key_marks: _Marks = {}
+        self.value_marks: _Marks = {}
+        self.problems: list[Problem] = []
+        self._constructor = yaml.constructor.SafeConstructor()
+
+    def location(self, path: Path_, *, key: bool = False) -> Location:
+        """The position of the part at ``path`` (its key, when asked and known), or of the
+        nearest enclosing part that has one."""
+        marks = self.key_marks if key and path in self.key_marks else self.value_marks
+        probe = path
+        while probe not in marks and probe:
+            probe = probe[:-1]
+        line, column = marks.get(probe, (1, 1))
+        return Location(self.file, line, column)
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            self._constructor.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self._constructor.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int | float | bool):
+                    self._problem(key_node, "bad-value", "a key must be a plain word")
+                    continue
+                key = str(key) if not isinstance(key, str) else key
+                child = (*path, key)
+                if key in result:
+                    self._problem(
+                        key_node, "duplicate-key", f"the key '{key}' appears twice here; keep one"
+                    )
+                self.key_marks[child] = (
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+                result[key] = self.build(value_node, child)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._constructor.construct_object(node, deep=True)
+
+    def _problem(self, node: yaml.Node, code: str, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(
+            Problem(Location(self.file, mark.line + 1, mark.column + 1), code, message)
+        )
+
+
+def load_policy(source: str | Path, *, text: str | None = None) -> Policy:
+    """Read and validate a policy file; raise :class:`PolicyError` with every problem.
+
+    ``text`` gives the YAML directly (``source`` then only names it in messages).
+    """
+    file = str(source)
+    if text is None:
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise PolicyError(
+                [Problem(Location(file, 1, 1), "yaml-syntax", "no such file")]
+            ) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise PolicyError(
+                [Problem(Location(file, 1, 1), "yaml-syntax", f"cannot read the file: {error}")]
+            ) from None
+    return parse_policy(text, file)
+
+
+def parse_policy(text: str, file: str = "<policy>") -> Policy:
+    """Validate a policy given as YAML text; ``file`` names it in messages."""
+    document = _Document(file)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(p for p in (error.context, error.problem) if p)
+        raise PolicyError(
+            [Problem(Location(file, line, column), "yaml-syntax", message or "not valid YAML")]
+        ) from None
+    if node is None or not isinstance(node, yaml.MappingNode):
+        raise PolicyError(
+            [
+                Problem(
+                    Location(file, 1, 1),
+                    "not-a-mapping",
+                    "a policy file is a mapping with at least 'policy', 'timezone' and 'rules'",
+                )
+            ]
+        )
+    data = document.build(node, ())
+    problems = list(document.problems)
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as error:
+        problems.extend(_validation_problems(error, document))
+        raise PolicyError(problems) from None
+    problems.extend(
+        Problem(document.location(path, key=key), code, message)
+        for path, key, code, message in check_policy(policy)
+    )
+    if problems:
+        raise PolicyError(problems)
+    return policy
+
+
+def _validation_problems(error: ValidationError, document: _Document) -> Iterator[Problem]:
+    errors = error.errors(include_url=False)
+    failing = [tuple(e["loc"]) for e in errors]
+    for entry in errors:
+        loc: Path_ = tuple(entry["loc"])
+        kind = entry["type"]
+        if kind == "too_short" and any(
+            other[: len(loc)] == loc and other != loc for other in failing
+        ):
+            continue  # a list whose items failed: the items' own problems say it
+        message = str(entry["msg"]).removeprefix("Value error, ")
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            allowed = allowed_keys(loc[:-1])
+            message = f"unknown key '{key}' in {_describe(loc[:-1])}"
+            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            if close:
+                message += f"; did you mean '{close[0]}'?"
+            if allowed:
+                message += f" (expected one of: {', '.join(allowed)})"
+            yield Problem(document.location(loc, key=True), "unknown-key", message)
+        elif kind == "missing":
+            message = f"{_describe(loc[:-1])} needs the key '{loc[-1]}'"
+            yield Problem(document.location(loc[:-1]), "missing-key", message)
+        else:
+            code = (
+                "bad-duration"
+                if "duration" in message
+                else "bad-time"
+                if "time of day" in message
+                else "bad-value"
+            )
+            if kind not in ("value_error", "assertion_error"):
+                message = f"{_describe(loc)}: {message}, got {entry.get('input')!r}"
+            yield Problem(document.location(loc), code, message)
+
+
+def _describe(path: Path_) -> str:
+    names = [p for p in path if isinstance(p, str)]
+    if not names:
+        return "the policy"
+    shown = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path)
+    return f"'{shown.replace('.[', '[')}'"
+
+
+def allowed_keys(path: Path_) -> list[str]:
+    """The keys the model at ``path`` of a policy accepts (their YAML spelling)."""
+    current: Any = Policy
+    for part in path:
+        current = _child_type(current, part)
+        if current is None:
+            return []
+    model = _model_in(current)
+    if model is None:
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _child_type(annotation: Any, part: str | int) -> Any:
+    model = _model_in(annotation)
+    if isinstance(part, str) and model is not None:
+        for name, field in model.model_fields.items():
+            if part in (name, field.alias):
+                return field.annotation
+        return None
+    if typing.get_origin(annotation) is dict:
+        return typing.get_args(annotation)[1]
+    for arg in _args(annotation):
+        if arg is not type(None) and arg is not Ellipsis:
+            found = arg if isinstance(part, int) else _child_type(arg, part)
+            if found is not None:
+                return found
+    return None
+
+
+def _args(annotation: Any) -> tuple[Any, ...]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return (typing.get_args(annotation)[0],)
+    return typing.get_args(annotation)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            model = _model_in(arg)
+            if model is not None:
+                return model
+    return None
