@@ -25,7 +25,7 @@ from cadence.policy.models import Policy
 _Marks = dict[Path_, tuple[int, int]]
 
 
-class _Document:
+class MarkedDocument:
     """The plain data of a YAML document and where each of its parts starts."""
 
     def __init__(self, file: str) -> None:
@@ -100,7 +100,7 @@ def load_policy(source: str | Path, *, text: str | None = None) -> Policy:
 
 def parse_policy(text: str, file: str = "<policy>") -> Policy:
     """Validate a policy given as YAML text; ``file`` names it in messages."""
-    document = _Document(file)
+    document = MarkedDocument(file)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -136,7 +136,16 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
     return policy
 
 
-def _validation_problems(error: ValidationError, document: _Document) -> Iterator[Problem]:
+def problems_of(policy: Policy) -> list[Problem]:
+    """The semantic problems of a policy built in code (not from a file): located by path."""
+    return [
+        Problem(Location(f"<policy {policy.policy}>", 0, 0), code,
+                f"{_describe(path) if path else 'the policy'}: {message}")
+        for path, _key, code, message in check_policy(policy)
+    ]
+
+
+def _validation_problems(error: ValidationError, document: MarkedDocument) -> Iterator[Problem]:
     errors = error.errors(include_url=False)
     failing = [tuple(e["loc"]) for e in errors]
     for entry in errors:

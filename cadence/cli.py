@@ -1,0 +1,237 @@
+"""The ``cadence`` command: thin glue from arguments to the library and back to text.
+
+Only this module reads the clock (the default ``--now``) and decides exit codes: 0 success,
+1 an invalid policy, 2 bad input data or arguments.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Literal, NoReturn, TextIO
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cadence.calendar import zone
+from cadence.data import read_events, read_leads, write_actions
+from cadence.engine import Engine, Explanation
+from cadence.errors import DataError, PolicyError
+from cadence.policy import load_policy
+from cadence.records import Action
+
+app = typer.Typer(
+    name="cadence",
+    help="Follow-up policies for leads: check them, and ask them what to do next.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+_POLICY_EXIT = 1
+_DATA_EXIT = 2
+
+Format = Literal["table", "jsonl", "csv"]
+
+
+def _fail(lines: list[str], code: int) -> NoReturn:
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(code)
+
+
+def _engine(policy_file: Path) -> Engine:
+    try:
+        return Engine(load_policy(policy_file))
+    except PolicyError as error:
+        _fail([str(p) for p in error.problems], _POLICY_EXIT)
+
+
+def _now(text: str | None, engine: Engine) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(),
+                                    tzinfo=zone(engine.policy.timezone))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        _fail([f"--now: expected a date-time with an offset such as "
+               f"'2025-07-21T09:00:00+08:00', or a date, got '{text}'"], _DATA_EXIT)
+    return moment
+
+
+def _read(engine: Engine, leads: Path, events: Path, lead: str | None
+          ) -> tuple[dict[str, object], dict[str, list[object]]]:
+    problems = []
+    try:
+        lead_map = read_leads(leads, default_timezone=engine.policy.timezone)
+    except DataError as error:
+        _fail([str(p) for p in error.problems], _DATA_EXIT)
+    if lead is not None and lead not in lead_map:
+        problems.append(f"--lead: no lead '{lead}' in {leads}")
+    try:
+        history = read_events(events, lead_map, only_lead=lead)
+    except DataError as error:
+        problems = [str(p) for p in error.problems] + problems
+    if problems:
+        _fail(problems, _DATA_EXIT)
+    return lead_map, history  # type: ignore[return-value]
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    """Standard output, or a file written whole or not at all."""
+    if path is None:
+        yield sys.stdout
+        return
+    handle = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent or ".", delete=False, suffix=".part", newline=""
+    )
+    try:
+        with handle:
+            yield handle
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+PolicyArg = Annotated[Path, typer.Argument(help="the policy file (YAML)", show_default=False)]
+LeadsOpt = Annotated[Path, typer.Option("--leads", help="leads file, .jsonl or .csv")]
+EventsOpt = Annotated[Path, typer.Option("--events", help="events file, .jsonl or .csv")]
+NowOpt = Annotated[str | None, typer.Option(
+    "--now", help="evaluate as of this moment (ISO-8601 with offset, or a date); default: now")]
+
+
+@app.command(epilog="Example: cadence check policies/*.yaml")
+def check(
+    policies: Annotated[list[Path], typer.Argument(help="policy files", show_default=False)],
+) -> None:
+    """Validate policies: every problem at once, as FILE:LINE:COLUMN: CODE: message."""
+    problems: list[str] = []
+    for path in policies:
+        try:
+            policy = load_policy(path)
+            Engine(policy)
+        except PolicyError as error:
+            problems.extend(str(p) for p in error.problems)
+            continue
+        typer.echo(f"{path}: ok, policy '{policy.policy}' with {len(policy.rules)} rules")
+    if problems:
+        _fail(problems, _POLICY_EXIT)
+
+
+@app.command(
+    name="next",
+    epilog="Example: cadence next policies/post_show.yaml --leads examples/show/leads.jsonl "
+    "--events examples/show/events.jsonl --now 2025-07-21T09:00:00+08:00 --owner 'Li Wei'",
+)
+def next_(
+    policy: PolicyArg,
+    leads: LeadsOpt,
+    events: EventsOpt,
+    now: NowOpt = None,
+    lead: Annotated[str | None, typer.Option("--lead", help="only this lead")] = None,
+    owner: Annotated[str | None, typer.Option(
+        "--owner", help="only actions for this assignee")] = None,
+    due_by: Annotated[str | None, typer.Option(
+        "--due-by", help="only actions due by this moment (ISO-8601 or a date)")] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="table, jsonl or csv")] = "table",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="write to this file instead of standard output")] = None,
+) -> None:
+    """The actions the policy asks for, as of --now: who to contact, how, when and why."""
+    if fmt not in ("table", "jsonl", "csv"):
+        _fail([f"--format: expected table, jsonl or csv, got '{fmt}'"], _DATA_EXIT)
+    engine = _engine(policy)
+    moment = _now(now, engine)
+    limit = _now(due_by, engine) if due_by is not None else None
+    lead_map, history = _read(engine, leads, events, lead)
+    chosen = [lead] if lead is not None else list(lead_map)
+    actions: list[Action] = []
+    for lead_id in chosen:
+        actions.extend(engine.next_actions(lead_map[lead_id], history.get(lead_id, ()),  # type: ignore[arg-type]
+                                           moment))
+    if owner is not None:
+        actions = [a for a in actions if a.assignee == owner]
+    if limit is not None:
+        actions = [a for a in actions if a.due <= limit]
+    actions.sort(key=Action.sort_key)
+    with _output(output) as out:
+        if fmt == "table":
+            _table(actions, out, moment)
+        else:
+            write_actions(actions, out, fmt)  # type: ignore[arg-type]
+
+
+def _table(actions: list[Action], out: TextIO, now: datetime) -> None:
+    console = Console(file=out, width=200 if not out.isatty() else None, highlight=False)
+    table = Table(title=f"{len(actions)} actions as of {now.isoformat()}", title_justify="left")
+    for column in ("due", "lead", "kind", "channel", "assignee", "rule", "refs", "reason"):
+        table.add_column(column, overflow="fold")
+    for action in actions:
+        due = f"{action.due:%Y-%m-%d %H:%M %z}" + (" overdue" if action.overdue else "")
+        table.add_row(due, action.lead_id, action.kind, action.channel or "",
+                      action.assignee or "", action.rule, ", ".join(action.refs), action.reason)
+    console.print(table)
+
+
+@app.command(
+    epilog="Example: cadence explain policies/post_show.yaml --leads examples/show/leads.jsonl "
+    "--events examples/show/events.jsonl --lead L0001 --now 2025-07-21T09:00:00+08:00",
+)
+def explain(
+    policy: PolicyArg,
+    leads: LeadsOpt,
+    events: EventsOpt,
+    lead: Annotated[str, typer.Option("--lead", help="the lead to explain")],
+    now: NowOpt = None,
+) -> None:
+    """For one lead: every rule of the policy and what it concluded, in words."""
+    engine = _engine(policy)
+    moment = _now(now, engine)
+    lead_map, history = _read(engine, leads, events, lead)
+    explanation = engine.explain(lead_map[lead], history.get(lead, ()), moment)  # type: ignore[arg-type]
+    for line in render_explanation(explanation):
+        typer.echo(line)
+
+
+def render_explanation(explanation: Explanation) -> Iterator[str]:
+    """An explanation as lines of text."""
+    e = explanation
+    yield f"Lead {e.lead_id} as of {e.now.isoformat()}"
+    yield (f"  stage {e.stage}, grade {e.grade or '-'}, owner {e.owner or '-'}"
+           + (f", opted out of {', '.join(e.opted_out)}" if e.opted_out else ""))
+    if e.stopped_by == "opt_out":
+        yield "  No actions: the lead opted out of every channel."
+        return
+    if e.stopped_by is not None:
+        yield f"  No actions: stopped by '{e.stopped_by}'."
+        return
+    yield "Rules:"
+    for verdict in e.verdicts:
+        mark = "fires" if verdict.fired else "quiet"
+        refs = f" [{', '.join(verdict.refs)}]" if verdict.refs else ""
+        yield f"  {verdict.rule}{refs}: {mark}: {verdict.text}"
+    yield f"Actions ({len(e.actions)}):"
+    for action in e.actions:
+        late = " (overdue)" if action.overdue else ""
+        channel = f" by {action.channel}" if action.channel else ""
+        yield (f"  {action.due.isoformat()}{late} {action.kind}{channel} "
+               f"for {action.assignee or '-'} [{action.rule}]: {action.reason}")
+
+
+def main() -> None:
+    """Entry point of the ``cadence`` command."""
+    app()

@@ -1,0 +1,107 @@
+"""The engine: a pure function of (policy, lead, the lead's events, now) to actions.
+
+No clock, no I/O, no global state: :class:`Engine` compiles a policy once and is then read-only,
+so one engine can serve many threads. The rules of evaluation are in ``docs/policy-language.md``;
+day counting in ``docs/day-counting.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from cadence.engine.compiled import CompiledPolicy
+from cadence.engine.rules import Proposal, Verdict, evaluate_rule
+from cadence.engine.schedule import place
+from cadence.engine.state import LeadState, replay
+from cadence.errors import PolicyError
+from cadence.policy.models import Policy
+from cadence.records import Action, Event, Lead
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """For one lead: its state as of ``now``, every rule's verdict, and the actions."""
+
+    lead_id: str
+    now: datetime
+    stage: str
+    grade: str | None
+    owner: str | None
+    opted_out: tuple[str, ...]
+    stopped_by: str | None
+    verdicts: tuple[Verdict, ...]
+    actions: tuple[Action, ...]
+
+
+class Engine:
+    """A policy ready to evaluate leads. Build once, call from any thread.
+
+    >>> engine = Engine(load_policy("policies/post_show.yaml"))      # doctest: +SKIP
+    >>> engine.next_actions(lead, events, now)                       # doctest: +SKIP
+    """
+
+    __slots__ = ("_compiled", "policy")
+
+    def __init__(self, policy: Policy) -> None:
+        from cadence.policy.loader import problems_of  # noqa: PLC0415 - avoid an import cycle
+
+        problems = problems_of(policy)
+        if problems:
+            raise PolicyError(problems)
+        self.policy = policy
+        self._compiled = CompiledPolicy(policy)
+
+    def next_actions(self, lead: Lead, events: Iterable[Event], now: datetime) -> list[Action]:
+        """The actions the policy asks for this lead as of ``now``, in the contract's order."""
+        return self._evaluate(lead, events, now)[0]
+
+    def explain(self, lead: Lead, events: Iterable[Event], now: datetime) -> Explanation:
+        """What every rule concluded for this lead, and why, with the resulting actions."""
+        actions, state, stopped_by, verdicts = self._evaluate(lead, events, now, explain=True)
+        return Explanation(
+            lead_id=lead.id,
+            now=state.now,
+            stage=state.stage,
+            grade=state.grade,
+            owner=state.owner,
+            opted_out=tuple(sorted(state.blocked)),
+            stopped_by=stopped_by,
+            verdicts=tuple(verdicts),
+            actions=tuple(actions),
+        )
+
+    def _evaluate(
+        self, lead: Lead, events: Iterable[Event], now: datetime, *, explain: bool = False
+    ) -> tuple[list[Action], LeadState, str | None, list[Verdict]]:
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ValueError(f"'now' must carry a time zone offset, got {now.isoformat()}")
+        policy = self._compiled
+        state = replay(lead, events, now, policy.lead_zone(lead.timezone))
+        state.grade = policy.grade_of(state)
+        verdicts: list[Verdict] = []
+        if state.opted_out:
+            return [], state, "opt_out", verdicts
+        for stop, condition in policy.stops:
+            if condition(state, None):
+                return [], state, stop.id, verdicts
+        proposals: list[Proposal] = []
+        for rule in policy.rules:
+            found, verdict = evaluate_rule(policy, rule, state)
+            proposals.extend(found)
+            if explain:
+                verdicts.append(verdict)
+        place(policy, state, proposals)
+        zone = state.zone
+        now_local = state.now
+        actions = [
+            Action(lead.id, p.rule.rule.id, p.refs, p.kind, p.channel, p.assignee,
+                   p.due.astimezone(zone), p.due < now_local, p.reason)
+            for p in proposals
+        ]
+        actions.sort(key=Action.sort_key)
+        return actions, state, None, verdicts
+
+
+__all__ = ["Engine", "Explanation", "Verdict"]

@@ -1,0 +1,182 @@
+"""A policy prepared for evaluation: zones, calendar, time windows and predicates built once.
+
+Everything here is immutable after construction, so one compiled policy can serve many threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from cadence.calendar import BusinessCalendar, TimeWindow, zone
+from cadence.durations import Duration
+from cadence.engine.conditions import (
+    EventPredicate,
+    Predicate,
+    compile_condition,
+    compile_event_match,
+)
+from cadence.engine.state import LeadState
+from cadence.policy.conditions import Condition, EventMatch
+from cadence.policy.models import WEEKDAY_NAMES, ChannelChoice, Policy, Rule
+from cadence.records import CHANNELS, Event
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """An event match ready to use: the type to look up and the test of each event."""
+
+    event: str
+    test: EventPredicate
+    spec: EventMatch
+
+    def latest(self, state: LeadState, before: datetime | None = None) -> Event | None:
+        """The most recent matching event (before ``before`` when given)."""
+        for event in reversed(state.of_type(self.event)):
+            if before is not None and event.at >= before:
+                continue
+            if self.test(event):
+                return event
+        return None
+
+    def first_after(self, state: LeadState, anchor: Event) -> Event | None:
+        """The first matching event at or after ``anchor`` (never the anchor itself)."""
+        for event in state.of_type(self.event):
+            if event.at >= anchor.at and event is not anchor and self.test(event):
+                return event
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRule:
+    """A compiled channel choice: the first line whose condition holds and whose channel the
+    lead has not opted out of."""
+
+    choices: tuple[tuple[str, Predicate | None], ...]
+
+    def choose(self, state: LeadState, anchor: Event | None = None) -> str | None:
+        """The channel to use now, or ``None`` when no line applies."""
+        for channel, condition in self.choices:
+            if channel in state.blocked:
+                continue
+            if condition is None or condition(state, anchor):
+                return channel
+        return None
+
+    @property
+    def channels(self) -> frozenset[str]:
+        """Every channel the choice can give."""
+        return frozenset(channel for channel, _ in self.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A rule with its conditions compiled."""
+
+    rule: Rule
+    order: int
+    when: Predicate | None
+    until: Predicate | None
+    matchers: dict[str, Matcher]
+    channel: ChannelRule | None
+    step_conditions: tuple[Predicate | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledCap:
+    """A cap with its channels resolved and its condition compiled."""
+
+    id: str
+    max: int
+    channels: frozenset[str]
+    when: Predicate | None
+    within: Duration
+
+
+class CompiledPolicy:
+    """A validated policy prepared for evaluation."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.zone: ZoneInfo = zone(policy.timezone)
+        cal = policy.calendar
+        self.calendar = BusinessCalendar(
+            cal.country, cal.subdivision,
+            working_days=[WEEKDAY_NAMES.index(d.lower()) for d in cal.working_days],
+        )
+        self.day_start = policy.working_hours.start if policy.working_hours else None
+        self.windows: dict[str, tuple[TimeWindow | None, tuple[TimeWindow, ...]]] = {}
+        for channel in CHANNELS:
+            working = None
+            hours = policy.working_hours
+            if hours is not None and (hours.channels is None or channel in hours.channels):
+                working = TimeWindow(hours.start, hours.end)
+            quiet = tuple(TimeWindow(q.start, q.end) for q in policy.quiet_hours
+                          if q.channels is None or channel in q.channels)
+            self.windows[channel] = (working, quiet)
+        self.grades: tuple[tuple[str, float | None, Predicate | None], ...] = tuple(
+            (g.grade, g.min_score, self._condition(g.when)) for g in policy.grades
+        )
+        self.stops = tuple((s, self.condition(s.when)) for s in policy.stops)
+        self.caps = tuple(
+            CompiledCap(c.id, c.max, frozenset(c.channels or CHANNELS),
+                        self._condition(c.when), c.within)
+            for c in policy.caps
+        )
+        self.rules = tuple(self._rule(index, rule) for index, rule in enumerate(policy.rules))
+        self.zones: dict[str, ZoneInfo] = {policy.timezone: self.zone}
+
+    def condition(self, condition: Condition) -> Predicate:
+        """Compile one condition against this policy's calendar."""
+        return compile_condition(condition, self.calendar)
+
+    def _condition(self, condition: Condition | None) -> Predicate | None:
+        return None if condition is None else self.condition(condition)
+
+    def lead_zone(self, name: str | None) -> ZoneInfo:
+        """The zone of a lead (its own, or the policy's)."""
+        if name is None:
+            return self.zone
+        found = self.zones.get(name)
+        return found if found is not None else zone(name)
+
+    def _channels(self, choices: tuple[ChannelChoice, ...]) -> ChannelRule:
+        return ChannelRule(tuple((c.use, self._condition(c.when)) for c in choices))
+
+    def _rule(self, order: int, rule: Rule) -> CompiledRule:
+        matchers: dict[str, Matcher] = {}
+
+        def add(name: str, match: EventMatch) -> None:
+            matchers[name] = Matcher(match.event, compile_event_match(match), match)
+
+        channel: ChannelRule | None = None
+        steps: tuple[Predicate | None, ...] = ()
+        if rule.obligation is not None:
+            add("after", rule.obligation.after)
+            for index, met in enumerate(rule.obligation.met_by or ()):
+                add(f"met_by.{index}", met)
+            if rule.obligation.channel is not None:
+                channel = self._channels(rule.obligation.channel)
+        elif rule.cadence is not None:
+            add("start", rule.cadence.start)
+            for index, counted in enumerate(rule.cadence.counts or ()):
+                add(f"counts.{index}", counted)
+            channel = self._channels(rule.cadence.channel)
+        elif rule.sequence is not None:
+            add("after", rule.sequence.after)
+            steps = tuple(self._condition(step.when) for step in rule.sequence.steps)
+        return CompiledRule(rule, order, self._condition(rule.when), self._condition(rule.until),
+                            matchers, channel, steps)
+
+    def grade_of(self, state: LeadState) -> str | None:
+        """The lead's grade: the explicit one, else the first grade whose tests hold."""
+        if state.explicit_grade is not None:
+            return state.explicit_grade
+        for grade, min_score, condition in self.grades:
+            if min_score is not None and (state.score is None or state.score < min_score):
+                continue
+            if condition is not None and not condition(state, None):
+                continue
+            return grade
+        return None

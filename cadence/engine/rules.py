@@ -1,0 +1,312 @@
+"""What each kind of rule asks of one lead: obligations, cadences, sequences, greetings.
+
+Each evaluator reads the lead's state and returns its proposals (actions before quiet hours, working
+hours and caps move them) and a sentence saying what it concluded, for ``explain``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from cadence.calendar import BusinessCalendar
+from cadence.durations import Duration
+from cadence.engine.compiled import CompiledPolicy, CompiledRule, Matcher
+from cadence.engine.state import LeadState
+from cadence.policy.conditions import CAPTURED
+from cadence.policy.models import PUBLIC_HOLIDAYS
+from cadence.records import ActionKind, Event
+
+
+@dataclass(slots=True)
+class Proposal:
+    """An action a rule asks for, before scheduling moves its due time."""
+
+    rule: CompiledRule
+    kind: ActionKind
+    channel: str | None
+    due: datetime
+    reason: str
+    refs: tuple[str, ...]
+    assignee: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What one rule concluded for one lead, in words."""
+
+    rule: str
+    refs: tuple[str, ...]
+    fired: bool
+    text: str
+
+
+def when(t: datetime) -> str:
+    """A moment as a salesperson reads it, in the lead's zone: ``2025-04-30 10:30``."""
+    return f"{t:%Y-%m-%d %H:%M}"
+
+
+def describe(event: Event) -> str:
+    """An event in a few words: ``captured``, ``quote sent``, ``phone touch (interested)``."""
+    if event.type == CAPTURED:
+        return "captured"
+    if event.type == "touch":
+        outcome = f" ({event.outcome})" if event.outcome else ""
+        return f"{event.channel} touch{outcome}"
+    if event.type in ("stage", "grade", "score", "assigned") and event.value is not None:
+        return f"{event.type} set to {event.value}"
+    return event.type.replace("_", " ")
+
+
+def _ask(rule: CompiledRule, default: str) -> str:
+    say = rule.rule.say
+    return say.rstrip(".") if say else default
+
+
+def _proposal(rule: CompiledRule, state: LeadState, kind: ActionKind, channel: str | None,
+              due: datetime, reason: str, refs: tuple[str, ...] | None = None) -> Proposal:
+    manager = state.lead.manager
+    to_manager = kind in ("escalate", "reassign") or rule.rule.assignee == "manager"
+    return Proposal(rule, kind, channel, due, reason, refs if refs is not None else rule.rule.refs,
+                    manager if to_manager else state.owner)
+
+
+Result = tuple[list[Proposal], Verdict]
+
+
+def _verdict(rule: CompiledRule, fired: bool, text: str) -> Verdict:
+    return Verdict(rule.rule.id, rule.rule.refs, fired, text)
+
+
+def evaluate_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
+    """Apply one rule to one lead: its proposals and its verdict."""
+    if rule.when is not None and not rule.when(state, None):
+        return [], _verdict(rule, False, "does not apply: its 'when' condition does not hold")
+    if rule.until is not None and rule.until(state, None):
+        return [], _verdict(rule, False, "has ended: its 'until' condition holds")
+    kind = rule.rule.kind
+    if kind == "obligation":
+        return _obligation(policy, rule, state)
+    if kind == "cadence":
+        return _cadence(policy, rule, state)
+    if kind == "sequence":
+        return _sequence(policy, rule, state)
+    return _greeting(policy, rule, state)
+
+
+def _add(policy: CompiledPolicy, t: datetime, duration: Duration) -> datetime:
+    return policy.calendar.add(t, duration, day_start=policy.day_start)
+
+
+def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
+    spec = rule.rule.obligation
+    assert spec is not None
+    anchor = rule.matchers["after"].latest(state)
+    if anchor is None:
+        return [], _verdict(rule, False, f"waiting: no {spec.after.event.replace('_', ' ')} yet")
+    channel: str | None = None
+    if rule.channel is not None:
+        channel = rule.channel.choose(state, anchor)
+        if channel is None:
+            return [], _verdict(rule, False, "no channel it may use: opted out or no choice holds")
+    deadline = _add(policy, anchor.at, spec.within)
+    met = _met(rule, state, anchor, channel)
+    if met is not None:
+        late = "late" if met.at > deadline else "on time"
+        return [], _verdict(rule, False, f"met {late}: {describe(met)} on {when(met.at)} after "
+                                         f"{describe(anchor)} on {when(anchor.at)}")
+    what = spec.task if spec.task is not None else f"contact by {channel}"
+    since = f"{describe(anchor).capitalize()} on {when(anchor.at)}, nothing done since"
+    reason = f"{_ask(rule, what.capitalize())} within {spec.within}: {since}"
+    kind: ActionKind = "task" if spec.task is not None else "contact"
+    proposals = [_proposal(rule, state, kind, channel, deadline, reason + ".")]
+    missed = spec.if_missed
+    if missed is not None and state.now >= deadline:
+        for step, delay in (("escalate", missed.escalate), ("reassign", missed.reassign)):
+            if delay is None:
+                continue
+            at = _add(policy, deadline, delay)
+            if state.now >= at:
+                text = (f"Escalate to the manager: {what} was due by {when(deadline)} and is not "
+                        f"done" if step == "escalate" else
+                        f"Reassign the lead: {what} was due by {when(deadline)} and is still not "
+                        f"done after {delay}")
+                proposals.append(_proposal(rule, state, step, None, at,  # type: ignore[arg-type]
+                                           text + "."))
+    return proposals, _verdict(rule, True, f"not met: {what} due by {when(deadline)}")
+
+
+def _met(rule: CompiledRule, state: LeadState, anchor: Event, channel: str | None) -> Event | None:
+    matchers = [m for name, m in rule.matchers.items() if name.startswith("met_by.")]
+    if not matchers:
+        for event in state.touches:
+            if event.at >= anchor.at and event is not anchor and event.channel == channel:
+                return event
+        return None
+    found = [m.first_after(state, anchor) for m in matchers]
+    hits = [e for e in found if e is not None]
+    return min(hits, key=lambda e: e.at) if hits else None
+
+
+def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
+    spec = rule.rule.cadence
+    assert spec is not None and rule.channel is not None
+    start = rule.matchers["start"].latest(state)
+    if start is None:
+        return [], _verdict(rule, False, f"waiting: no {spec.start.event.replace('_', ' ')} yet")
+    counted = [m for name, m in rule.matchers.items() if name.startswith("counts.")]
+    last = _last_counted(state, start, counted, rule.channel.channels | _switch(rule))
+    channel = rule.channel.choose(state)
+    interval = spec.every
+    backed_off = ""
+    if last is not None and spec.backoff is not None and last.outcome in spec.backoff.on:
+        if spec.backoff.multiply is not None:
+            interval = interval.times(spec.backoff.multiply)
+        switch = spec.backoff.switch_to
+        if switch is not None and switch not in state.blocked:
+            channel = switch
+        backed_off = f" (backed off after the {last.outcome} {last.channel} touch)"
+    if channel is None:
+        return [], _verdict(rule, False, "no channel it may use: opted out or no choice holds")
+    anchor = last if last is not None else start
+    due = _add(policy, anchor.at, interval)
+    reason = (f"{_ask(rule, f'Contact by {channel}')}: at least every {interval}{backed_off}; "
+              f"last counted: {describe(anchor)} on {when(anchor.at)}.")
+    return ([_proposal(rule, state, "contact", channel, due, reason)],
+            _verdict(rule, True, f"next {channel} contact due {when(due)}{backed_off}"))
+
+
+def _switch(rule: CompiledRule) -> frozenset[str]:
+    spec = rule.rule.cadence
+    if spec is not None and spec.backoff is not None and spec.backoff.switch_to is not None:
+        return frozenset((spec.backoff.switch_to,))
+    return frozenset()
+
+
+def _last_counted(state: LeadState, start: Event, counted: list[Matcher],
+                  channels: frozenset[str]) -> Event | None:
+    best: Event | None = None
+    if counted:
+        for matcher in counted:
+            event = matcher.latest(state)
+            if event is not None and event.at >= start.at and event is not start and (
+                    best is None or event.at > best.at):
+                best = event
+        return best
+    for event in reversed(state.touches):
+        if event.at < start.at:
+            return None
+        if event.channel in channels and event is not start:
+            return event
+    return None
+
+
+def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
+    spec = rule.rule.sequence
+    assert spec is not None
+    anchor = rule.matchers["after"].latest(state)
+    if anchor is None:
+        return [], _verdict(rule, False, f"waiting: no {spec.after.event.replace('_', ' ')} yet")
+    after = [e for e in state.touches if e.at >= anchor.at and e is not anchor]
+    position = 0
+    last_done = anchor
+    for number, (step, condition) in enumerate(zip(spec.steps, rule.step_conditions,
+                                                   strict=True), start=1):
+        if condition is not None and not condition(state, anchor):
+            continue
+        while position < len(after) and after[position].channel != step.channel:
+            position += 1
+        if position < len(after):
+            last_done = after[position]
+            position += 1
+            continue
+        if step.channel in state.blocked:
+            return [], _verdict(rule, False, f"step {number} is on {step.channel}, opted out")
+        due = _add(policy, anchor.at, step.at)
+        what = step.say or _ask(rule, f"Contact by {step.channel}")
+        reason = (f"{what.rstrip('.')}: step {number} of the sequence, {step.at} after "
+                  f"{describe(anchor)} on {when(anchor.at)}.")
+        return ([_proposal(rule, state, "contact", step.channel, due, reason, step.refs)],
+                _verdict(rule, True, f"step {number} due {when(due)}"))
+    repeat = spec.then
+    if repeat is None:
+        return [], _verdict(rule, False, "done: every step of the sequence has been carried out")
+    if repeat.channel in state.blocked:
+        return [], _verdict(rule, False, f"repeats on {repeat.channel}, opted out")
+    for event in reversed(after):
+        if event.at < last_done.at:
+            break
+        if event.channel == repeat.channel:
+            last_done = event
+            break
+    due = _add(policy, last_done.at, repeat.every)
+    what = repeat.say or _ask(rule, f"Contact by {repeat.channel}")
+    reason = (f"{what.rstrip('.')}: every {repeat.every} after the sequence; last: "
+              f"{describe(last_done)} on {when(last_done.at)}.")
+    return ([_proposal(rule, state, "contact", repeat.channel, due, reason, repeat.refs)],
+            _verdict(rule, True, f"repeat due {when(due)}"))
+
+
+def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
+    spec = rule.rule.greeting
+    assert spec is not None
+    if spec.channel in state.blocked:
+        return [], _verdict(rule, False, f"greets on {spec.channel}, opted out")
+    today = state.now.date()
+    first = max(today, state.captured.at.date())
+    greeted = {e.at.astimezone(state.zone).date() for e in state.touches
+               if e.channel == spec.channel}
+    occasion: tuple[date, str] | None = None
+    if spec.on == PUBLIC_HOLIDAYS:
+        occasion = _next_holiday(policy.calendar, first, greeted)
+    else:
+        occasion = _next_anniversary(state.attributes.get(spec.on), spec.on, first, greeted)
+    if occasion is None:
+        return [], _verdict(rule, False, f"no {spec.on} date to greet on")
+    day, name = occasion
+    due = datetime.combine(day, spec.at, tzinfo=state.zone)
+    reason = f"{_ask(rule, f'Send {name} greetings by {spec.channel}')} on {day:%Y-%m-%d}."
+    return ([_proposal(rule, state, "contact", spec.channel, due, reason)],
+            _verdict(rule, True, f"next greeting: {name} on {day:%Y-%m-%d}"))
+
+
+def _next_holiday(calendar: BusinessCalendar, first: date,
+                  greeted: set[date]) -> tuple[date, str] | None:
+    for day, name in calendar.holidays_from(first):
+        if day not in greeted:
+            return day, name
+    return None
+
+
+def _next_anniversary(value: object, name: str, first: date,
+                      greeted: set[date]) -> tuple[date, str] | None:
+    month_day = _month_day(value)
+    if month_day is None:
+        return None
+    month, day = month_day
+    for year in range(first.year, first.year + 3):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:  # 29 February in a common year
+            candidate = date(year, 2, 28)
+        if candidate >= first and candidate not in greeted:
+            return candidate, name.replace("_", " ")
+    return None
+
+
+def _month_day(value: object) -> tuple[int, int] | None:
+    if isinstance(value, date):
+        return value.month, value.day
+    if not isinstance(value, str):
+        return None
+    parts = value.strip().split("-")
+    try:
+        if len(parts) == 3:
+            return int(parts[1]), int(parts[2])
+        if len(parts) == 2:
+            return int(parts[0]), int(parts[1])
+    except ValueError:
+        return None
+    return None
+
+
