@@ -51,11 +51,11 @@ class MarkedDocument:
             self._constructor.flatten_mapping(node)
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self._constructor.construct_object(key_node, deep=True)
-                if not isinstance(key, str | int | float | bool):
+                # Keys are words, read as written: YAML 1.1 would turn `on:` into True.
+                if not isinstance(key_node, yaml.ScalarNode):
                     self._problem(key_node, "bad-value", "a key must be a plain word")
                     continue
-                key = str(key) if not isinstance(key, str) else key
+                key = key_node.value
                 child = (*path, key)
                 if key in result:
                     self._problem(
