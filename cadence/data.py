@@ -1,0 +1,578 @@
+"""Reading leads and events, writing actions: JSON Lines and CSV, with ``file:line`` errors.
+
+The format of a file follows from its extension (:func:`format_of`). Both readers stream the file
+one line at a time, check every line, and either return every record or raise one
+:class:`~cadence.errors.DataError` listing every bad line, sorted; nothing partial is returned.
+What each field means is in ``docs/data-contract.md``.
+
+Times: ``captured_at`` and ``at`` must carry their offset (``2025-04-15T10:30:00+08:00``, or ``Z``);
+only a lead's ``captured_at`` may be a bare date, meaning 00:00 in the lead's zone. Nothing here
+reads the clock or depends on the machine's local zone.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import functools
+import gc
+import json
+import math
+import operator
+import re
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import IO, Any, Final, Literal, TextIO
+
+import pendulum
+
+from cadence.errors import DataError, Location, Problem
+from cadence.records import CHANNELS, Action, Event, Lead
+
+__all__ = ["Format", "format_of", "read_events", "read_leads", "write_actions"]
+
+#: The formats of data files: JSON Lines or CSV with a header row.
+Format = Literal["jsonl", "csv"]
+
+_FORMATS: Final[dict[str, Format]] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+}
+
+_ACTIONS_HEADER: Final = "lead_id,rule,refs,kind,channel,assignee,due,overdue,reason\n"
+
+_LEAD_FIELDS: Final = frozenset(
+    ("id", "captured_at", "timezone", "owner", "manager", "score", "grade", "stage")
+)
+_CHANNEL_SET: Final = frozenset(CHANNELS)
+_NEEDS_CHANNEL: Final = frozenset(("touch", "reply"))
+_VALUE_NAMES: Final[dict[str, str]] = {
+    "stage": "the new stage",
+    "score": "the new score",
+    "grade": "the new grade",
+    "assigned": "the new owner",
+}
+_EXAMPLE: Final = '"2025-04-15T10:30:00+08:00"'
+
+# Only what looks like a number is read as one: no "+" (phone numbers) and no leading zeros
+# (zip codes, ids) so that nothing is lost.
+_INT: Final = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_FLOAT: Final = re.compile(r"-?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][+-]?[0-9]+)?")
+_NUMBER_START: Final = frozenset("-.0123456789")
+
+_DECODER: Final = json.JSONDecoder()
+_at: Final = operator.attrgetter("at")
+
+_Issues = list[tuple[str, str]]
+
+
+def format_of(path: str | Path) -> Format:
+    """The format of a data file, from its extension: ``"jsonl"`` or ``"csv"``.
+
+    ``.jsonl``, ``.ndjson`` and ``.json`` are JSON Lines; ``.csv`` is CSV. Any other extension is a
+    :class:`ValueError` that names the accepted ones.
+    """
+    suffix = Path(path).suffix.lower()
+    fmt = _FORMATS.get(suffix)
+    if fmt is None:
+        found = f"'{suffix}'" if suffix else "no extension"
+        raise ValueError(
+            f"cannot tell the format of {str(path)!r} from its extension ({found}); "
+            "name it .jsonl, .ndjson or .json for JSON Lines, or .csv for CSV"
+        )
+    return fmt
+
+
+def read_leads(path: str | Path, *, default_timezone: str) -> dict[str, Lead]:
+    """Read a leads file (JSON Lines or CSV): lead id -> :class:`Lead`, in file order.
+
+    ``default_timezone`` is the zone of leads without a ``timezone`` field; it places a bare-date
+    ``captured_at`` (00:00 that day). An unknown ``default_timezone`` is a :class:`ValueError`.
+    Every bad line is reported at once in a :class:`DataError`.
+    """
+    zones: dict[str, tzinfo | None] = {}
+    default_zone = _zone(default_timezone, zones)
+    if default_zone is None:
+        raise ValueError(
+            f"default_timezone {default_timezone!r} is not a known IANA time zone, "
+            "for example 'Asia/Shanghai'"
+        )
+    fmt = _format(path)
+    file = str(path)
+    problems: list[Problem] = []
+    leads: dict[str, Lead] = {}
+    first_seen: dict[str, int] = {}
+    with _no_gc():
+        for number, fields in _records(path, fmt, ("id", "captured_at"), problems):
+            issues: _Issues = []
+            lead = _lead(fields, fmt == "csv", default_zone, zones, issues)
+            if lead is not None:
+                first = first_seen.get(lead.id)
+                if first is None:
+                    first_seen[lead.id] = number
+                    leads[lead.id] = lead
+                else:
+                    message = f"lead id {_show(lead.id)} appears twice; first on line {first}"
+                    issues.append(("duplicate-lead", message))
+            for code, message in issues:
+                problems.append(Problem(Location(file, number), code, message))
+    if problems:
+        raise DataError(problems)
+    return leads
+
+
+def read_events(
+    path: str | Path, leads: Mapping[str, Lead], *, only_lead: str | None = None
+) -> dict[str, list[Event]]:
+    """Read an events file (JSON Lines or CSV): lead id -> its events, sorted by ``at``.
+
+    Events at the same instant keep their file order. A lead without events may be absent from the
+    result. With ``only_lead``, every line is still checked but only that lead's events are kept
+    (an id that is not in ``leads`` gives an empty result). Every bad line, including an event of a
+    lead that is not in ``leads``, is reported at once in a :class:`DataError`.
+    """
+    fmt = _format(path)
+    file = str(path)
+    problems: list[Problem] = []
+    history: defaultdict[str, list[Event]] = defaultdict(list)
+    with _no_gc():
+        for number, fields in _records(path, fmt, ("lead_id", "at", "type"), problems):
+            event = _quick_event(fields, leads)
+            if event is None:
+                issues: _Issues = []
+                event = _event(fields, leads, issues)
+                if issues or event is None:
+                    for code, message in issues:
+                        problems.append(Problem(Location(file, number), code, message))
+                    continue
+            if only_lead is None or event.lead_id == only_lead:
+                history[event.lead_id].append(event)
+    if problems:
+        raise DataError(problems)
+    for events in history.values():
+        events.sort(key=_at)  # stable: events at the same instant keep their file order
+    return dict(history)
+
+
+def write_actions(actions: Iterable[Action], out: TextIO, fmt: Format) -> None:
+    """Write actions in the order given, as JSON Lines (the contract's objects) or CSV.
+
+    The CSV has the header ``lead_id,rule,refs,kind,channel,assignee,due,overdue,reason``; ``refs``
+    are joined by ``;``, ``overdue`` is ``true`` or ``false``, an absent value is empty. Lines end
+    with ``\\n``.
+    """
+    if fmt == "jsonl":
+        for action in actions:
+            out.write(json.dumps(action.to_dict(), ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        out.write(_ACTIONS_HEADER)
+        for action in actions:
+            writer.writerow(
+                (
+                    action.lead_id,
+                    action.rule,
+                    ";".join(action.refs),
+                    action.kind,
+                    action.channel or "",
+                    action.assignee or "",
+                    action.due.isoformat(),
+                    "true" if action.overdue else "false",
+                    action.reason,
+                )
+            )
+    else:
+        raise ValueError(f"unknown format {fmt!r}; expected 'jsonl' or 'csv'")
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cycle collector while records pile up: they hold no cycles, and collecting
+    repeatedly over a growing heap costs about a third of the reading time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# -- lines of a file ---------------------------------------------------------------------------
+
+
+class _NotUtf8(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _format(path: str | Path) -> Format:
+    """:func:`format_of`, as a data error: a file whose format is unknown cannot be read."""
+    try:
+        return format_of(path)
+    except ValueError as error:
+        raise DataError([Problem(Location(str(path), 1), "unreadable", str(error))]) from None
+
+
+def _records(
+    path: str | Path, fmt: Format, required: tuple[str, ...], problems: list[Problem]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, fields) for each record; lines that are not records go to ``problems``."""
+    file = str(path)
+    try:
+        binary = open(path, "rb")  # noqa: SIM115 (closed below; a generator cannot use `with` here)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        problems.append(
+            Problem(Location(file, 1), "unreadable", f"the file cannot be opened ({reason})")
+        )
+        return
+    try:
+        if fmt == "jsonl":
+            yield from _json_records(binary, file, problems)
+        else:
+            yield from _csv_records(binary, file, required, problems)
+    except _NotUtf8 as error:
+        problems.append(
+            Problem(
+                Location(file, error.line),
+                "unreadable",
+                "this line is not UTF-8 text, so the file cannot be read; save it as UTF-8 "
+                '(spreadsheet programs call it "CSV UTF-8")',
+            )
+        )
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        problems.append(
+            Problem(Location(file, 1), "unreadable", f"the file cannot be read ({reason})")
+        )
+    finally:
+        binary.close()
+
+
+def _json_records(
+    binary: IO[bytes], file: str, problems: list[Problem]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    raw_decode = _DECODER.raw_decode  # json.loads without its two whitespace regexes
+    for number, raw in enumerate(binary, 1):
+        if raw.isspace():
+            continue
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError:
+            raise _NotUtf8(number) from None
+        if number == 1:
+            text = text.removeprefix("\ufeff")
+            if not text or text.isspace():
+                continue
+        try:
+            fields, end = raw_decode(text)
+            if end != len(text) and not text[end:].isspace():
+                raise ValueError(end)
+        except (ValueError, RecursionError):
+            try:  # the slow way, for the whole check and a precise message
+                fields = json.loads(text)
+            except json.JSONDecodeError as error:
+                message = f"this line is not valid JSON: {error.msg} at column {error.colno}"
+                problems.append(Problem(Location(file, number), "bad-line", message))
+                continue
+            except (ValueError, RecursionError):
+                message = "this line is not valid JSON"
+                problems.append(Problem(Location(file, number), "bad-line", message))
+                continue
+        if type(fields) is not dict:
+            message = f"this line is {_show(fields)}, not a JSON object {{...}}"
+            problems.append(Problem(Location(file, number), "bad-line", message))
+            continue
+        yield number, fields
+
+
+def _decoded(binary: IO[bytes]) -> Iterator[str]:
+    for number, raw in enumerate(binary, 1):
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError:
+            raise _NotUtf8(number) from None
+        yield text.removeprefix("\ufeff") if number == 1 else text
+
+
+def _csv_records(
+    binary: IO[bytes], file: str, required: tuple[str, ...], problems: list[Problem]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    reader = csv.reader(_decoded(binary))
+    header: list[str] = []
+    while not header:
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            message = f"the header is not a well-formed CSV row ({error})"
+            problems.append(Problem(Location(file, reader.line_num), "bad-line", message))
+            return
+    at = Location(file, reader.line_num)
+    columns = ", ".join(header)
+    missing = [name for name in required if name not in header]
+    for name in missing:
+        message = f"the header has no '{name}' column (it has: {columns})"
+        problems.append(Problem(at, "missing-field", message))
+    twice = sorted({name for name in header if header.count(name) > 1})
+    for name in twice:
+        problems.append(Problem(at, "bad-line", f"the header has the column '{name}' twice"))
+    if missing or twice:
+        return
+    width = len(header)
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            message = f"this row is not well-formed CSV ({error})"
+            problems.append(Problem(Location(file, start), "bad-line", message))
+            if reader.line_num < start:
+                return
+            continue
+        if not row:
+            continue
+        if len(row) != width:
+            found = f"{len(row)} value{'s' if len(row) != 1 else ''}"
+            message = f"this row has {found} but the header has {width} columns"
+            problems.append(Problem(Location(file, start), "bad-line", message))
+            continue
+        yield start, dict(zip(header, row, strict=True))
+
+
+# -- fields --------------------------------------------------------------------------------------
+
+
+def _lead(
+    fields: dict[str, Any],
+    from_csv: bool,
+    default_zone: tzinfo,
+    zones: dict[str, tzinfo | None],
+    issues: _Issues,
+) -> Lead | None:
+    lead_id = _text(fields, "id", issues, "every lead needs one")
+    zone_name = _text(fields, "timezone", issues)
+    zone: tzinfo | None = default_zone
+    if zone_name is not None:
+        zone = _zone(zone_name, zones)
+        if zone is None:
+            issues.append(("bad-field", _unknown_zone(zone_name)))
+    captured_at = _moment(fields, "captured_at", issues, zone, dates=True)
+    owner = _text(fields, "owner", issues)
+    manager = _text(fields, "manager", issues)
+    grade = _text(fields, "grade", issues)
+    stage = _text(fields, "stage", issues)
+    score = None
+    raw = fields.get("score")
+    if raw is not None and raw != "":
+        score = _number(raw)
+        if score is None:
+            issues.append(("bad-field", f"'score' is {_show(raw)}, not a number; write it like 85"))
+    if issues or lead_id is None or captured_at is None:
+        return None
+    attributes: dict[str, Any] = {}
+    for key, value in fields.items():
+        if value is None or value == "" or not key or key in _LEAD_FIELDS:
+            continue
+        attributes[key] = _coerce(value) if from_csv else value
+    stage = stage or "new"
+    return Lead(lead_id, captured_at, zone_name, owner, manager, score, grade, stage, attributes)
+
+
+def _quick_event(fields: dict[str, Any], leads: Mapping[str, Lead]) -> Event | None:
+    """The event of a plain, well-formed line; None sends the line to :func:`_event`."""
+    get = fields.get
+    lead_id, text, kind = get("lead_id"), get("at"), get("type")
+    if type(lead_id) is not str or lead_id not in leads or type(text) is not str:
+        return None
+    if type(kind) is not str or not kind:
+        return None
+    channel, outcome, value = get("channel"), get("outcome"), get("value")
+    if channel is None or channel == "":
+        if kind in _NEEDS_CHANNEL:
+            return None
+        channel = None
+    elif type(channel) is not str or channel not in _CHANNEL_SET:
+        return None
+    if outcome == "":
+        outcome = None
+    elif outcome is not None and type(outcome) is not str:
+        return None
+    if value is None or value == "":
+        if kind in _VALUE_NAMES:
+            return None
+        value = None
+    elif type(value) is not str or kind == "score":
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if at.tzinfo is None:
+        return None
+    return Event(lead_id, at, kind, channel, outcome, value)
+
+
+def _event(fields: dict[str, Any], leads: Mapping[str, Lead], issues: _Issues) -> Event | None:
+    lead_id = _text(fields, "lead_id", issues, "every event needs the id of its lead")
+    if lead_id is not None and lead_id not in leads:
+        issues.append(("unknown-lead", f"lead_id {_show(lead_id)} is not in the leads file"))
+    at = _moment(fields, "at", issues, None, dates=False)
+    kind = _text(fields, "type", issues, 'every event needs one, e.g. "touch" or "reply"')
+    channel = _text(fields, "channel", issues)
+    if channel is None:
+        if kind in _NEEDS_CHANNEL:
+            issues.append(("missing-field", f"'channel' is missing; '{kind}' events need one"))
+    elif channel not in _CHANNEL_SET:
+        issues.append(("bad-field", _unknown_channel(channel)))
+    outcome = _text(fields, "outcome", issues)
+    value: str | float | None = None
+    raw = fields.get("value")
+    if raw is None or raw == "":
+        if kind in _VALUE_NAMES:
+            message = f"'value' is missing; '{kind}' events need {_VALUE_NAMES[kind]}"
+            issues.append(("missing-field", message))
+    elif kind == "score":
+        value = _number(raw)
+        if value is None:
+            message = f"'value' is {_show(raw)}, not a number; 'score' events need one, like 85"
+            issues.append(("bad-field", message))
+    elif type(raw) is str:
+        value = raw
+    elif type(raw) is int or type(raw) is float:  # a number is text for a stage, grade, owner
+        value = str(raw) if kind in _VALUE_NAMES else float(raw)
+    else:
+        issues.append(("bad-field", f"'value' is {_show(raw)}; expected text or a number"))
+    if issues or lead_id is None or at is None or kind is None:
+        return None
+    return Event(lead_id, at, kind, channel, outcome, value)
+
+
+def _text(fields: dict[str, Any], name: str, issues: _Issues, needed: str = "") -> str | None:
+    """A text field; a whole number is taken as its text. ``needed`` makes it required."""
+    value = fields.get(name)
+    if type(value) is str and value:
+        return value
+    if value is None or value == "":
+        if needed:
+            issues.append(("missing-field", f"'{name}' is missing; {needed}"))
+        return None
+    if type(value) is int:
+        return str(value)
+    issues.append(("bad-field", f"'{name}' is {_show(value)}; expected text"))
+    return None
+
+
+def _moment(
+    fields: dict[str, Any], name: str, issues: _Issues, zone: tzinfo | None, *, dates: bool
+) -> datetime | None:
+    """A date-time with offset; with ``dates``, a bare date is 00:00 in ``zone``."""
+    value = fields.get(name)
+    if type(value) is str and value:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is not None:
+                return moment
+            if len(value) <= 10:  # a naive date-time this short has no time: a bare date
+                if dates:
+                    return moment.replace(tzinfo=zone) if zone is not None else None
+                message = (
+                    f"'{name}' is {_show(value)}, a date without a time; write the moment "
+                    f"with its offset, e.g. {_EXAMPLE}"
+                )
+            else:
+                message = (
+                    f"'{name}' is {_show(value)}, a date-time without an offset; write it with "
+                    f'one, e.g. "{moment.isoformat()}+08:00"'
+                )
+            issues.append(("bad-field", message))
+            return None
+    elif value is None or value == "":
+        issues.append(("missing-field", f"'{name}' is missing; write it like {_EXAMPLE}"))
+        return None
+    also = ' or a date like "2025-04-15"' if dates else ""
+    message = f"'{name}' is {_show(value)}, not a date-time; write it like {_EXAMPLE}{also}"
+    issues.append(("bad-field", message))
+    return None
+
+
+def _number(value: Any) -> float | None:
+    """The value as a finite float, or None when it is not a number (booleans are not)."""
+    kind = type(value)
+    if kind is not int and kind is not float and kind is not str:
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _coerce(text: str) -> Any:
+    """A CSV attribute: a boolean, a whole number, a decimal number, or the text as is."""
+    if len(text) in (4, 5):
+        lowered = text.lower()
+        if lowered == "true":
+            return True
+        if lowered == "false":
+            return False
+    if text[0] in _NUMBER_START:
+        if _INT.fullmatch(text):
+            try:
+                return int(text)
+            except ValueError:  # more digits than Python converts
+                return text
+        if _FLOAT.fullmatch(text):
+            number = float(text)
+            if math.isfinite(number):
+                return number
+    return text
+
+
+def _zone(name: str, zones: dict[str, tzinfo | None]) -> tzinfo | None:
+    """The zone named ``name``, or None when it is not a known IANA zone; cached in ``zones``."""
+    if name not in zones:
+        try:
+            zones[name] = pendulum.timezone(name)
+        except (ValueError, OSError):
+            zones[name] = None
+    return zones[name]
+
+
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def _unknown_zone(name: str) -> str:
+    message = f"'timezone' is {_show(name)}, not a known IANA time zone like \"Asia/Shanghai\""
+    names = _zone_names()
+    same = [zone for zone in names if zone.lower() == name.lower()]
+    close = same or difflib.get_close_matches(name, names, n=1)
+    return message + (f'; did you mean "{close[0]}"?' if close else "")
+
+
+def _unknown_channel(channel: str) -> str:
+    message = f"'channel' is {_show(channel)}; expected one of {', '.join(CHANNELS)}"
+    close = difflib.get_close_matches(channel.lower(), CHANNELS, n=1)
+    return message + (f"; did you mean '{close[0]}'?" if close else "")
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it, quoted when it is text, shortened when it is long."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
