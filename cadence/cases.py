@@ -34,8 +34,17 @@ from cadence.errors import Location, PolicyError, Problem
 from cadence.policy.loader import MarkedDocument
 from cadence.records import Action, Event, Lead
 
-_CHECKED = ("rule", "kind", "channel", "assignee", "due", "overdue", "refs", "reason",
-            "reason_contains")
+_CHECKED = (
+    "rule",
+    "kind",
+    "channel",
+    "assignee",
+    "due",
+    "overdue",
+    "refs",
+    "reason",
+    "reason_contains",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +97,15 @@ def load_cases(path: str | Path, *, default_timezone: str) -> list[Case]:
     document = MarkedDocument(file)
     data = document.build(node, ()) if node is not None else None
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
-        raise PolicyError([Problem(Location(file, 1, 1), "not-a-mapping",
-                                   "a cases file is a mapping with a list under 'cases'")])
+        raise PolicyError(
+            [
+                Problem(
+                    Location(file, 1, 1),
+                    "not-a-mapping",
+                    "a cases file is a mapping with a list under 'cases'",
+                )
+            ]
+        )
     problems: list[Problem] = list(document.problems)
     cases: list[Case] = []
     for index, raw in enumerate(data["cases"]):
@@ -108,8 +124,9 @@ def _case(raw: Any, where: Location, default_timezone: str) -> Case:
         raise ValueError("a case is a mapping with note, now, lead, events and want")
     unknown = set(raw) - {"note", "now", "lead", "events", "want", "covers"}
     if unknown:
-        raise ValueError(f"unknown keys {sorted(unknown)}; a case has note, now, lead, events, "
-                         "want and covers")
+        raise ValueError(
+            f"unknown keys {sorted(unknown)}; a case has note, now, lead, events, want and covers"
+        )
     for key in ("now", "lead", "want"):
         if key not in raw:
             raise ValueError(f"it needs '{key}'")
@@ -140,9 +157,12 @@ def run_case(engine: Engine, case: Case) -> CaseResult:
 
 def _differences(actions: list[Action], want: tuple[Mapping[str, Any], ...]) -> Iterator[str]:
     if len(actions) != len(want):
-        yield (f"wanted {len(want)} actions, got {len(actions)}: "
-               + "; ".join(f"{a.rule} {a.kind} {a.channel or ''} due {a.due.isoformat()}"
-                           for a in actions))
+        yield (
+            f"wanted {len(want)} actions, got {len(actions)}: "
+            + "; ".join(
+                f"{a.rule} {a.kind} {a.channel or ''} due {a.due.isoformat()}" for a in actions
+            )
+        )
         return
     for number, (action, expected) in enumerate(zip(actions, want, strict=True), start=1):
         got = action.to_dict()

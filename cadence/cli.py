@@ -59,19 +59,26 @@ def _now(text: str | None, engine: Engine) -> datetime:
         return datetime.now(UTC)
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(),
-                                    tzinfo=zone(engine.policy.timezone))
+            return datetime.combine(
+                date.fromisoformat(text), datetime.min.time(), tzinfo=zone(engine.policy.timezone)
+            )
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        _fail([f"--now: expected a date-time with an offset such as "
-               f"'2025-07-21T09:00:00+08:00', or a date, got '{text}'"], _DATA_EXIT)
+        _fail(
+            [
+                f"--now: expected a date-time with an offset such as "
+                f"'2025-07-21T09:00:00+08:00', or a date, got '{text}'"
+            ],
+            _DATA_EXIT,
+        )
     return moment
 
 
-def _read(engine: Engine, leads: Path, events: Path, lead: str | None
-          ) -> tuple[dict[str, object], dict[str, list[object]]]:
+def _read(
+    engine: Engine, leads: Path, events: Path, lead: str | None
+) -> tuple[dict[str, object], dict[str, list[object]]]:
     problems = []
     try:
         lead_map = read_leads(leads, default_timezone=engine.policy.timezone)
@@ -94,7 +101,7 @@ def _output(path: Path | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
-    handle = tempfile.NamedTemporaryFile(
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed into place when complete
         "w", encoding="utf-8", dir=path.parent or ".", delete=False, suffix=".part", newline=""
     )
     try:
@@ -109,8 +116,12 @@ def _output(path: Path | None) -> Iterator[TextIO]:
 PolicyArg = Annotated[Path, typer.Argument(help="the policy file (YAML)", show_default=False)]
 LeadsOpt = Annotated[Path, typer.Option("--leads", help="leads file, .jsonl or .csv")]
 EventsOpt = Annotated[Path, typer.Option("--events", help="events file, .jsonl or .csv")]
-NowOpt = Annotated[str | None, typer.Option(
-    "--now", help="evaluate as of this moment (ISO-8601 with offset, or a date); default: now")]
+NowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--now", help="evaluate as of this moment (ISO-8601 with offset, or a date); default: now"
+    ),
+]
 
 
 @app.command(epilog="Example: cadence check policies/*.yaml")
@@ -142,14 +153,18 @@ def next_(
     events: EventsOpt,
     now: NowOpt = None,
     lead: Annotated[str | None, typer.Option("--lead", help="only this lead")] = None,
-    owner: Annotated[str | None, typer.Option(
-        "--owner", help="only actions for this assignee")] = None,
-    due_by: Annotated[str | None, typer.Option(
-        "--due-by", help="only actions due by this moment (ISO-8601 or a date)")] = None,
-    fmt: Annotated[str, typer.Option(
-        "--format", help="table, jsonl or csv")] = "table",
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="write to this file instead of standard output")] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="only actions for this assignee")
+    ] = None,
+    due_by: Annotated[
+        str | None,
+        typer.Option("--due-by", help="only actions due by this moment (ISO-8601 or a date)"),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, jsonl or csv")] = "table",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="write to this file instead of standard output"),
+    ] = None,
 ) -> None:
     """The actions the policy asks for, as of --now: who to contact, how, when and why."""
     if fmt not in ("table", "jsonl", "csv"):
@@ -161,8 +176,13 @@ def next_(
     chosen = [lead] if lead is not None else list(lead_map)
     actions: list[Action] = []
     for lead_id in chosen:
-        actions.extend(engine.next_actions(lead_map[lead_id], history.get(lead_id, ()),  # type: ignore[arg-type]
-                                           moment))
+        actions.extend(
+            engine.next_actions(
+                lead_map[lead_id],
+                history.get(lead_id, ()),  # type: ignore[arg-type]
+                moment,
+            )
+        )
     if owner is not None:
         actions = [a for a in actions if a.assignee == owner]
     if limit is not None:
@@ -182,8 +202,16 @@ def _table(actions: list[Action], out: TextIO, now: datetime) -> None:
         table.add_column(column, overflow="fold")
     for action in actions:
         due = f"{action.due:%Y-%m-%d %H:%M %z}" + (" overdue" if action.overdue else "")
-        table.add_row(due, action.lead_id, action.kind, action.channel or "",
-                      action.assignee or "", action.rule, ", ".join(action.refs), action.reason)
+        table.add_row(
+            due,
+            action.lead_id,
+            action.kind,
+            action.channel or "",
+            action.assignee or "",
+            action.rule,
+            ", ".join(action.refs),
+            action.reason,
+        )
     console.print(table)
 
 
@@ -211,8 +239,10 @@ def render_explanation(explanation: Explanation) -> Iterator[str]:
     """An explanation as lines of text."""
     e = explanation
     yield f"Lead {e.lead_id} as of {e.now.isoformat()}"
-    yield (f"  stage {e.stage}, grade {e.grade or '-'}, owner {e.owner or '-'}"
-           + (f", opted out of {', '.join(e.opted_out)}" if e.opted_out else ""))
+    yield (
+        f"  stage {e.stage}, grade {e.grade or '-'}, owner {e.owner or '-'}"
+        + (f", opted out of {', '.join(e.opted_out)}" if e.opted_out else "")
+    )
     if e.stopped_by == "opt_out":
         yield "  No actions: the lead opted out of every channel."
         return
@@ -228,8 +258,10 @@ def render_explanation(explanation: Explanation) -> Iterator[str]:
     for action in e.actions:
         late = " (overdue)" if action.overdue else ""
         channel = f" by {action.channel}" if action.channel else ""
-        yield (f"  {action.due.isoformat()}{late} {action.kind}{channel} "
-               f"for {action.assignee or '-'} [{action.rule}]: {action.reason}")
+        yield (
+            f"  {action.due.isoformat()}{late} {action.kind}{channel} "
+            f"for {action.assignee or '-'} [{action.rule}]: {action.reason}"
+        )
 
 
 def main() -> None:

@@ -33,7 +33,15 @@ import pendulum
 from cadence.errors import DataError, Location, Problem
 from cadence.records import CHANNELS, Action, Event, Lead
 
-__all__ = ["Format", "format_of", "read_events", "read_leads", "write_actions"]
+__all__ = [
+    "Format",
+    "format_of",
+    "parse_event",
+    "parse_lead",
+    "read_events",
+    "read_leads",
+    "write_actions",
+]
 
 #: The formats of data files: JSON Lines or CSV with a header row.
 Format = Literal["jsonl", "csv"]
@@ -158,6 +166,32 @@ def read_events(
     for events in history.values():
         events.sort(key=_at)  # stable: events at the same instant keep their file order
     return dict(history)
+
+
+def parse_lead(fields: Mapping[str, Any], *, default_timezone: str) -> Lead:
+    """One lead from a mapping of its fields (as in a JSON Lines file); ``ValueError`` saying
+    every problem otherwise. For leads written in code, tests and case files."""
+    zones: dict[str, tzinfo | None] = {}
+    default_zone = _zone(default_timezone, zones)
+    if default_zone is None:
+        raise ValueError(f"default_timezone {default_timezone!r} is not a known IANA time zone")
+    issues: _Issues = []
+    lead = _lead(dict(fields), False, default_zone, zones, issues)
+    if issues or lead is None:
+        raise ValueError("; ".join(message for _, message in issues) or "not a valid lead")
+    return lead
+
+
+def parse_event(fields: Mapping[str, Any]) -> Event:
+    """One event from a mapping of its fields; ``ValueError`` saying every problem otherwise.
+    Its ``lead_id`` is not looked up: the caller knows which lead it belongs to."""
+    issues: _Issues = []
+    lead_id = fields.get("lead_id")
+    known = {lead_id: None} if isinstance(lead_id, str) else {}
+    event = _event(dict(fields), known, issues)  # type: ignore[arg-type]
+    if issues or event is None:
+        raise ValueError("; ".join(message for _, message in issues) or "not a valid event")
+    return event
 
 
 def write_actions(actions: Iterable[Action], out: TextIO, fmt: Format) -> None:

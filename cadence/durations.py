@@ -1,4 +1,4 @@
-"""Durations of the policy language: ``"36 hours"``, ``"7 days"``, ``"2 business days"``, ``"3 months"``.
+"""Durations of the policy language: ``"36 hours"``, ``"7 days"``, ``"2 business days"``.
 
 A duration is a whole number and a unit. What adding one to a moment means (wall-clock days across
 DST changes, month ends, business days of the policy's calendar) is defined once in

@@ -7,8 +7,8 @@ The tree::
     ├── DataError(ValueError)       a leads or events file has bad lines; ``.problems`` lists them
     └── BackendUnavailable(ImportError)  an optional engine cannot be used here (and why)
 
-A :class:`Problem` prints as ``FILE:LINE:COLUMN: CODE: message`` (policies) or ``FILE:LINE: message``
-(data). Problems are sorted by location and reported all at once. Every code is listed in
+A :class:`Problem` prints as ``FILE:LINE:COLUMN: CODE: message`` (policies) or
+``FILE:LINE: message`` (data). Problems are sorted by location and reported all at once. Every code is listed in
 :data:`POLICY_CODES` with a one-line description; ``docs/errors.md`` has a section for each.
 """
 
@@ -25,7 +25,8 @@ POLICY_CODES: Final[dict[str, str]] = {
     "unknown-key": "a key that this part of the policy does not have (often a misspelling)",
     "missing-key": "a key that this part of the policy requires is absent",
     "bad-value": "a value of the wrong type or out of range",
-    "bad-duration": "a duration that is not '<number> <unit>' (hours, days, business days, weeks, months)",
+    "bad-duration": "a duration that is not '<number> <unit>' (hours, days, business days, "
+    "weeks, months)",
     "bad-time": "a time of day that is not 'HH:MM'",
     "unknown-channel": "a channel that is not phone, email, sms, visit, wechat or post",
     "unknown-stage": "a stage that the policy does not declare in 'stages'",

@@ -2,7 +2,8 @@
 
 These are plain frozen dataclasses, not pydantic models: they are built once per line of input
 and read many times by the engine, so they are kept small and cheap. Reading and writing them
-(JSON Lines, CSV) lives in :mod:`cadence.data`; what every field means is in ``docs/data-contract.md``.
+(JSON Lines, CSV) lives in :mod:`cadence.data`; what every field means is in
+``docs/data-contract.md``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any, Final, Literal
 
 #: The channels a touch, a reply, an opt-out or a contact action can use.
@@ -32,8 +32,6 @@ BUILTIN_EVENT_TYPES: Final = (
 ActionKind = Literal["contact", "escalate", "reassign", "task"]
 ACTION_KINDS: Final = ("contact", "escalate", "reassign", "task")
 
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
-
 
 @dataclass(frozen=True, slots=True)
 class Lead:
@@ -51,7 +49,7 @@ class Lead:
     score: float | None = None
     grade: str | None = None
     stage: str = "new"
-    attributes: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, hash=False)
+    attributes: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ class Engine:
     __slots__ = ("_compiled", "policy")
 
     def __init__(self, policy: Policy) -> None:
-        from cadence.policy.loader import problems_of  # noqa: PLC0415 - avoid an import cycle
+        from cadence.policy.loader import problems_of
 
         problems = problems_of(policy)
         if problems:
@@ -96,8 +96,17 @@ class Engine:
         zone = state.zone
         now_local = state.now
         actions = [
-            Action(lead.id, p.rule.rule.id, p.refs, p.kind, p.channel, p.assignee,
-                   p.due.astimezone(zone), p.due < now_local, p.reason)
+            Action(
+                lead.id,
+                p.rule.rule.id,
+                p.refs,
+                p.kind,
+                p.channel,
+                p.assignee,
+                p.due.astimezone(zone),
+                p.due < now_local,
+                p.reason,
+            )
             for p in proposals
         ]
         actions.sort(key=Action.sort_key)

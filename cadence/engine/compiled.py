@@ -102,7 +102,8 @@ class CompiledPolicy:
         self.zone: ZoneInfo = zone(policy.timezone)
         cal = policy.calendar
         self.calendar = BusinessCalendar(
-            cal.country, cal.subdivision,
+            cal.country,
+            cal.subdivision,
             working_days=[WEEKDAY_NAMES.index(d.lower()) for d in cal.working_days],
         )
         self.day_start = policy.working_hours.start if policy.working_hours else None
@@ -112,16 +113,20 @@ class CompiledPolicy:
             hours = policy.working_hours
             if hours is not None and (hours.channels is None or channel in hours.channels):
                 working = TimeWindow(hours.start, hours.end)
-            quiet = tuple(TimeWindow(q.start, q.end) for q in policy.quiet_hours
-                          if q.channels is None or channel in q.channels)
+            quiet = tuple(
+                TimeWindow(q.start, q.end)
+                for q in policy.quiet_hours
+                if q.channels is None or channel in q.channels
+            )
             self.windows[channel] = (working, quiet)
         self.grades: tuple[tuple[str, float | None, Predicate | None], ...] = tuple(
             (g.grade, g.min_score, self._condition(g.when)) for g in policy.grades
         )
         self.stops = tuple((s, self.condition(s.when)) for s in policy.stops)
         self.caps = tuple(
-            CompiledCap(c.id, c.max, frozenset(c.channels or CHANNELS),
-                        self._condition(c.when), c.within)
+            CompiledCap(
+                c.id, c.max, frozenset(c.channels or CHANNELS), self._condition(c.when), c.within
+            )
             for c in policy.caps
         )
         self.rules = tuple(self._rule(index, rule) for index, rule in enumerate(policy.rules))
@@ -166,8 +171,15 @@ class CompiledPolicy:
         elif rule.sequence is not None:
             add("after", rule.sequence.after)
             steps = tuple(self._condition(step.when) for step in rule.sequence.steps)
-        return CompiledRule(rule, order, self._condition(rule.when), self._condition(rule.until),
-                            matchers, channel, steps)
+        return CompiledRule(
+            rule,
+            order,
+            self._condition(rule.when),
+            self._condition(rule.until),
+            matchers,
+            channel,
+            steps,
+        )
 
     def grade_of(self, state: LeadState) -> str | None:
         """The lead's grade: the explicit one, else the first grade whose tests hold."""

@@ -73,13 +73,19 @@ def compile_condition(condition: Condition, calendar: BusinessCalendar) -> Predi
     if c.not_happened is not None:
         tests.append(_not(_event_test(c.not_happened, calendar)))
     if c.last_touch is not None:
-        matcher = compile_event_match(EventMatch(event="touch", channel=c.last_touch.channel,
-                                                 outcome=c.last_touch.outcome))
+        matcher = compile_event_match(
+            EventMatch(event="touch", channel=c.last_touch.channel, outcome=c.last_touch.outcome)
+        )
         tests.append(lambda s, _a: bool(s.touches) and matcher(s.touches[-1]))
     if c.anchor is not None:
-        anchor_match = compile_event_match(EventMatch(event="touch", channel=c.anchor.channel,
-                                                      outcome=c.anchor.outcome,
-                                                      value=c.anchor.value))
+        anchor_match = compile_event_match(
+            EventMatch(
+                event="touch",
+                channel=c.anchor.channel,
+                outcome=c.anchor.outcome,
+                value=c.anchor.value,
+            )
+        )
         tests.append(lambda _s, a: a is not None and anchor_match(a))
     for sub in c.all_ or ():
         tests.append(compile_condition(sub, calendar))
@@ -160,8 +166,12 @@ def _attribute(name: str, spec: AttributeTest) -> Predicate:
     if spec.not_in is not None:
         excluded = spec.not_in
         checks.append(lambda v: not any(_same(v, o) for o in excluded))
-    for bound, compare in ((spec.below, float.__lt__), (spec.at_most, float.__le__),
-                           (spec.above, float.__gt__), (spec.at_least, float.__ge__)):
+    for bound, compare in (
+        (spec.below, float.__lt__),
+        (spec.at_most, float.__le__),
+        (spec.above, float.__gt__),
+        (spec.at_least, float.__ge__),
+    ):
         if bound is not None:
             checks.append(_compare(compare, bound))
     present = spec.present

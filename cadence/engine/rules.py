@@ -63,12 +63,26 @@ def _ask(rule: CompiledRule, default: str) -> str:
     return say.rstrip(".") if say else default
 
 
-def _proposal(rule: CompiledRule, state: LeadState, kind: ActionKind, channel: str | None,
-              due: datetime, reason: str, refs: tuple[str, ...] | None = None) -> Proposal:
+def _proposal(
+    rule: CompiledRule,
+    state: LeadState,
+    kind: ActionKind,
+    channel: str | None,
+    due: datetime,
+    reason: str,
+    refs: tuple[str, ...] | None = None,
+) -> Proposal:
     manager = state.lead.manager
     to_manager = kind in ("escalate", "reassign") or rule.rule.assignee == "manager"
-    return Proposal(rule, kind, channel, due, reason, refs if refs is not None else rule.rule.refs,
-                    manager if to_manager else state.owner)
+    return Proposal(
+        rule,
+        kind,
+        channel,
+        due,
+        reason,
+        refs if refs is not None else rule.rule.refs,
+        manager if to_manager else state.owner,
+    )
 
 
 Result = tuple[list[Proposal], Verdict]
@@ -113,8 +127,12 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
     met = _met(rule, state, anchor, channel)
     if met is not None:
         late = "late" if met.at > deadline else "on time"
-        return [], _verdict(rule, False, f"met {late}: {describe(met)} on {when(met.at)} after "
-                                         f"{describe(anchor)} on {when(anchor.at)}")
+        return [], _verdict(
+            rule,
+            False,
+            f"met {late}: {describe(met)} on {when(met.at)} after "
+            f"{describe(anchor)} on {when(anchor.at)}",
+        )
     what = spec.task if spec.task is not None else f"contact by {channel}"
     since = f"{describe(anchor).capitalize()} on {when(anchor.at)}, nothing done since"
     reason = f"{_ask(rule, what.capitalize())} within {spec.within}: {since}"
@@ -127,12 +145,22 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
                 continue
             at = _add(policy, deadline, delay)
             if state.now >= at:
-                text = (f"Escalate to the manager: {what} was due by {when(deadline)} and is not "
-                        f"done" if step == "escalate" else
-                        f"Reassign the lead: {what} was due by {when(deadline)} and is still not "
-                        f"done after {delay}")
-                proposals.append(_proposal(rule, state, step, None, at,  # type: ignore[arg-type]
-                                           text + "."))
+                text = (
+                    f"Escalate to the manager: {what} was due by {when(deadline)} and is not done"
+                    if step == "escalate"
+                    else f"Reassign the lead: {what} was due by {when(deadline)} and is still not "
+                    f"done after {delay}"
+                )
+                proposals.append(
+                    _proposal(
+                        rule,
+                        state,
+                        step,
+                        None,
+                        at,  # type: ignore[arg-type]
+                        text + ".",
+                    )
+                )
     return proposals, _verdict(rule, True, f"not met: {what} due by {when(deadline)}")
 
 
@@ -170,10 +198,14 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
         return [], _verdict(rule, False, "no channel it may use: opted out or no choice holds")
     anchor = last if last is not None else start
     due = _add(policy, anchor.at, interval)
-    reason = (f"{_ask(rule, f'Contact by {channel}')}: at least every {interval}{backed_off}; "
-              f"last counted: {describe(anchor)} on {when(anchor.at)}.")
-    return ([_proposal(rule, state, "contact", channel, due, reason)],
-            _verdict(rule, True, f"next {channel} contact due {when(due)}{backed_off}"))
+    reason = (
+        f"{_ask(rule, f'Contact by {channel}')}: at least every {interval}{backed_off}; "
+        f"last counted: {describe(anchor)} on {when(anchor.at)}."
+    )
+    return (
+        [_proposal(rule, state, "contact", channel, due, reason)],
+        _verdict(rule, True, f"next {channel} contact due {when(due)}{backed_off}"),
+    )
 
 
 def _switch(rule: CompiledRule) -> frozenset[str]:
@@ -183,14 +215,19 @@ def _switch(rule: CompiledRule) -> frozenset[str]:
     return frozenset()
 
 
-def _last_counted(state: LeadState, start: Event, counted: list[Matcher],
-                  channels: frozenset[str]) -> Event | None:
+def _last_counted(
+    state: LeadState, start: Event, counted: list[Matcher], channels: frozenset[str]
+) -> Event | None:
     best: Event | None = None
     if counted:
         for matcher in counted:
             event = matcher.latest(state)
-            if event is not None and event.at >= start.at and event is not start and (
-                    best is None or event.at > best.at):
+            if (
+                event is not None
+                and event.at >= start.at
+                and event is not start
+                and (best is None or event.at > best.at)
+            ):
                 best = event
         return best
     for event in reversed(state.touches):
@@ -210,8 +247,9 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     after = [e for e in state.touches if e.at >= anchor.at and e is not anchor]
     position = 0
     last_done = anchor
-    for number, (step, condition) in enumerate(zip(spec.steps, rule.step_conditions,
-                                                   strict=True), start=1):
+    for number, (step, condition) in enumerate(
+        zip(spec.steps, rule.step_conditions, strict=True), start=1
+    ):
         if condition is not None and not condition(state, anchor):
             continue
         while position < len(after) and after[position].channel != step.channel:
@@ -224,10 +262,14 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
             return [], _verdict(rule, False, f"step {number} is on {step.channel}, opted out")
         due = _add(policy, anchor.at, step.at)
         what = step.say or _ask(rule, f"Contact by {step.channel}")
-        reason = (f"{what.rstrip('.')}: step {number} of the sequence, {step.at} after "
-                  f"{describe(anchor)} on {when(anchor.at)}.")
-        return ([_proposal(rule, state, "contact", step.channel, due, reason, step.refs)],
-                _verdict(rule, True, f"step {number} due {when(due)}"))
+        reason = (
+            f"{what.rstrip('.')}: step {number} of the sequence, {step.at} after "
+            f"{describe(anchor)} on {when(anchor.at)}."
+        )
+        return (
+            [_proposal(rule, state, "contact", step.channel, due, reason, step.refs)],
+            _verdict(rule, True, f"step {number} due {when(due)}"),
+        )
     repeat = spec.then
     if repeat is None:
         return [], _verdict(rule, False, "done: every step of the sequence has been carried out")
@@ -241,10 +283,14 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
             break
     due = _add(policy, last_done.at, repeat.every)
     what = repeat.say or _ask(rule, f"Contact by {repeat.channel}")
-    reason = (f"{what.rstrip('.')}: every {repeat.every} after the sequence; last: "
-              f"{describe(last_done)} on {when(last_done.at)}.")
-    return ([_proposal(rule, state, "contact", repeat.channel, due, reason, repeat.refs)],
-            _verdict(rule, True, f"repeat due {when(due)}"))
+    reason = (
+        f"{what.rstrip('.')}: every {repeat.every} after the sequence; last: "
+        f"{describe(last_done)} on {when(last_done.at)}."
+    )
+    return (
+        [_proposal(rule, state, "contact", repeat.channel, due, reason, repeat.refs)],
+        _verdict(rule, True, f"repeat due {when(due)}"),
+    )
 
 
 def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
@@ -254,8 +300,9 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         return [], _verdict(rule, False, f"greets on {spec.channel}, opted out")
     today = state.now.date()
     first = max(today, state.captured.at.date())
-    greeted = {e.at.astimezone(state.zone).date() for e in state.touches
-               if e.channel == spec.channel}
+    greeted = {
+        e.at.astimezone(state.zone).date() for e in state.touches if e.channel == spec.channel
+    }
     occasion: tuple[date, str] | None = None
     if spec.on == PUBLIC_HOLIDAYS:
         occasion = _next_holiday(policy.calendar, first, greeted)
@@ -266,20 +313,24 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     day, name = occasion
     due = datetime.combine(day, spec.at, tzinfo=state.zone)
     reason = f"{_ask(rule, f'Send {name} greetings by {spec.channel}')} on {day:%Y-%m-%d}."
-    return ([_proposal(rule, state, "contact", spec.channel, due, reason)],
-            _verdict(rule, True, f"next greeting: {name} on {day:%Y-%m-%d}"))
+    return (
+        [_proposal(rule, state, "contact", spec.channel, due, reason)],
+        _verdict(rule, True, f"next greeting: {name} on {day:%Y-%m-%d}"),
+    )
 
 
-def _next_holiday(calendar: BusinessCalendar, first: date,
-                  greeted: set[date]) -> tuple[date, str] | None:
+def _next_holiday(
+    calendar: BusinessCalendar, first: date, greeted: set[date]
+) -> tuple[date, str] | None:
     for day, name in calendar.holidays_from(first):
         if day not in greeted:
             return day, name
     return None
 
 
-def _next_anniversary(value: object, name: str, first: date,
-                      greeted: set[date]) -> tuple[date, str] | None:
+def _next_anniversary(
+    value: object, name: str, first: date, greeted: set[date]
+) -> tuple[date, str] | None:
     month_day = _month_day(value)
     if month_day is None:
         return None
@@ -308,5 +359,3 @@ def _month_day(value: object) -> tuple[int, int] | None:
     except ValueError:
         return None
     return None
-
-

@@ -42,15 +42,18 @@ def place(policy: CompiledPolicy, state: LeadState, proposals: list[Proposal]) -
                 break
             due = moved
         else:  # pragma: no cover - a policy whose windows and caps never agree
-            raise ValueError(f"rule {proposal.rule.rule.id}: no moment satisfies quiet hours, "
-                             f"working hours and caps")
+            raise ValueError(
+                f"rule {proposal.rule.rule.id}: no moment satisfies quiet hours, "
+                f"working hours and caps"
+            )
         proposal.due = due
         for cap in relevant:
             insort(counted[cap.id], max(due, state.now))
 
 
-def _past_cap(policy: CompiledPolicy, cap: CompiledCap, times: list[datetime], due: datetime,
-              now: datetime) -> datetime:
+def _past_cap(
+    policy: CompiledPolicy, cap: CompiledCap, times: list[datetime], due: datetime, now: datetime
+) -> datetime:
     """The first moment at or after ``due`` when one more contact keeps every rolling window of
     the cap within its maximum. An overdue contact is judged at ``now``, when it can be made."""
     at = max(due, now)
@@ -62,8 +65,9 @@ def _past_cap(policy: CompiledPolicy, cap: CompiledCap, times: list[datetime], d
     raise ValueError(f"cap {cap.id}: no moment keeps it")  # pragma: no cover
 
 
-def _violation(policy: CompiledPolicy, cap: CompiledCap, times: list[datetime],
-               at: datetime) -> datetime | None:
+def _violation(
+    policy: CompiledPolicy, cap: CompiledCap, times: list[datetime], at: datetime
+) -> datetime | None:
     """``None`` when a contact at ``at`` keeps the cap; otherwise the next moment worth trying."""
     window = cap.within
     # Every window (s - within, s] that contains ``at``, for s from ``at`` to ``at + within``.

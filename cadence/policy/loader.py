@@ -139,8 +139,11 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
 def problems_of(policy: Policy) -> list[Problem]:
     """The semantic problems of a policy built in code (not from a file): located by path."""
     return [
-        Problem(Location(f"<policy {policy.policy}>", 0, 0), code,
-                f"{_describe(path) if path else 'the policy'}: {message}")
+        Problem(
+            Location(f"<policy {policy.policy}>", 0, 0),
+            code,
+            f"{_describe(path) if path else 'the policy'}: {message}",
+        )
         for path, _key, code, message in check_policy(policy)
     ]
 
