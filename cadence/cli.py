@@ -24,7 +24,7 @@ from cadence.data import read_events, read_leads, write_actions
 from cadence.engine import Engine, Explanation
 from cadence.errors import DataError, PolicyError
 from cadence.policy import load_policy
-from cadence.records import Action
+from cadence.records import Action, Event, Lead
 
 app = typer.Typer(
     name="cadence",
@@ -78,8 +78,8 @@ def _now(text: str | None, engine: Engine) -> datetime:
 
 def _read(
     engine: Engine, leads: Path, events: Path, lead: str | None
-) -> tuple[dict[str, object], dict[str, list[object]]]:
-    problems = []
+) -> tuple[dict[str, Lead], dict[str, list[Event]]]:
+    problems: list[str] = []
     try:
         lead_map = read_leads(leads, default_timezone=engine.policy.timezone)
     except DataError as error:
@@ -92,7 +92,7 @@ def _read(
         problems = [str(p) for p in error.problems] + problems
     if problems:
         _fail(problems, _DATA_EXIT)
-    return lead_map, history  # type: ignore[return-value]
+    return lead_map, history
 
 
 @contextmanager
@@ -106,7 +106,7 @@ def _output(path: Path | None) -> Iterator[TextIO]:
     )
     try:
         with handle:
-            yield handle
+            yield handle  # type: ignore[misc]
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
@@ -179,7 +179,7 @@ def next_(
         actions.extend(
             engine.next_actions(
                 lead_map[lead_id],
-                history.get(lead_id, ()),  # type: ignore[arg-type]
+                history.get(lead_id, ()),
                 moment,
             )
         )
@@ -192,7 +192,7 @@ def next_(
         if fmt == "table":
             _table(actions, out, moment)
         else:
-            write_actions(actions, out, fmt)  # type: ignore[arg-type]
+            write_actions(actions, out, "csv" if fmt == "csv" else "jsonl")
 
 
 def _table(actions: list[Action], out: TextIO, now: datetime) -> None:
@@ -230,7 +230,7 @@ def explain(
     engine = _engine(policy)
     moment = _now(now, engine)
     lead_map, history = _read(engine, leads, events, lead)
-    explanation = engine.explain(lead_map[lead], history.get(lead, ()), moment)  # type: ignore[arg-type]
+    explanation = engine.explain(lead_map[lead], history.get(lead, ()), moment)
     for line in render_explanation(explanation):
         typer.echo(line)
 

@@ -8,7 +8,8 @@ The tree::
     └── BackendUnavailable(ImportError)  an optional engine cannot be used here (and why)
 
 A :class:`Problem` prints as ``FILE:LINE:COLUMN: CODE: message`` (policies) or
-``FILE:LINE: message`` (data). Problems are sorted by location and reported all at once. Every code is listed in
+``FILE:LINE: message`` (data). Problems are sorted by location and reported all at once.
+Every code is listed in
 :data:`POLICY_CODES` with a one-line description; ``docs/errors.md`` has a section for each.
 """
 

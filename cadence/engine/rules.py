@@ -140,7 +140,11 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
     proposals = [_proposal(rule, state, kind, channel, deadline, reason + ".")]
     missed = spec.if_missed
     if missed is not None and state.now >= deadline:
-        for step, delay in (("escalate", missed.escalate), ("reassign", missed.reassign)):
+        steps: tuple[tuple[ActionKind, Duration | None], ...] = (
+            ("escalate", missed.escalate),
+            ("reassign", missed.reassign),
+        )
+        for step, delay in steps:
             if delay is None:
                 continue
             at = _add(policy, deadline, delay)
@@ -157,7 +161,7 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
                         state,
                         step,
                         None,
-                        at,  # type: ignore[arg-type]
+                        at,
                         text + ".",
                     )
                 )

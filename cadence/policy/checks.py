@@ -33,7 +33,9 @@ from cadence.policy.models import (
     Policy,
     QuietHours,
     Repeat,
+    Rule,
     Step,
+    Stop,
     WorkingHours,
 )
 from cadence.records import BUILTIN_EVENT_TYPES, CHANNELS
@@ -143,7 +145,12 @@ def _check_places(policy: Policy) -> Iterator[Finding]:
 
 def _check_unique_ids(policy: Policy) -> Iterator[Finding]:
     seen: dict[str, str] = {}
-    for section, items in (("rules", policy.rules), ("stops", policy.stops), ("caps", policy.caps)):
+    sections: tuple[tuple[str, tuple[Rule | Stop | Cap, ...]], ...] = (
+        ("rules", policy.rules),
+        ("stops", policy.stops),
+        ("caps", policy.caps),
+    )
+    for section, items in sections:
         for index, item in enumerate(items):
             if item.id in seen:
                 yield (

@@ -233,9 +233,10 @@ class Rule(Model):
     @property
     def kind(self) -> RuleKind:
         """Which of the four kinds of rule this is."""
-        for kind in ("obligation", "cadence", "sequence", "greeting"):
+        kinds: tuple[RuleKind, ...] = ("obligation", "cadence", "sequence", "greeting")
+        for kind in kinds:
             if getattr(self, kind) is not None:
-                return kind  # type: ignore[return-value]
+                return kind
         raise AssertionError("validated rule without a kind")
 
 
