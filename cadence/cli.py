@@ -145,7 +145,7 @@ def check(
 @app.command(
     name="next",
     epilog="Example: cadence next policies/post_show.yaml --leads examples/show/leads.jsonl "
-    "--events examples/show/events.jsonl --now 2025-07-21T09:00:00+08:00 --owner 'Li Wei'",
+    "--events examples/show/events.jsonl --now 2025-07-21T09:00:00+08:00 --owner 'Lin Na'",
 )
 def next_(
     policy: PolicyArg,

@@ -157,10 +157,11 @@ def _check_unique_ids(policy: Policy) -> Iterator[Finding]:
                     (section, index, "id"),
                     False,
                     "duplicate-id",
-                    f"the id '{item.id}' is already used by {seen[item.id]}",
+                    f"the id '{item.id}' is already used by an earlier {seen[item.id]}; "
+                    "ids must be unique",
                 )
             else:
-                seen[item.id] = f"{section}[{index}]"
+                seen[item.id] = section.rstrip("s")
 
 
 def _channels(values: Iterable[str] | None, path: Path_) -> Iterator[Finding]:

@@ -126,6 +126,7 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
         policy = Policy.model_validate(data)
     except ValidationError as error:
         problems.extend(_validation_problems(error, document))
+        problems.extend(_salvaged_findings(data, error, document))
         raise PolicyError(problems) from None
     problems.extend(
         Problem(document.location(path, key=key), code, message)
@@ -134,6 +135,43 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
     if problems:
         raise PolicyError(problems)
     return policy
+
+
+_SECTIONS = ("rules", "stops", "caps", "grades", "quiet_hours")
+
+
+def _salvaged_findings(
+    data: dict[str, Any], error: ValidationError, document: MarkedDocument
+) -> Iterator[Problem]:
+    """The name checks of the parts that are well formed, so that a misspelt key in one rule
+    does not hide an unknown channel in another: every problem at once.
+
+    The items of the policy's lists that have structural problems are set aside, the rest is
+    validated again and checked, and the paths are mapped back to the original items.
+    """
+    broken: dict[str, set[int]] = {}
+    for entry in error.errors(include_url=False):
+        loc = tuple(entry["loc"])
+        if len(loc) >= 2 and loc[0] in _SECTIONS and isinstance(loc[1], int):
+            broken.setdefault(str(loc[0]), set()).add(loc[1])
+        else:
+            return  # a problem outside the lists: nothing sound to check against
+    salvaged = dict(data)
+    kept: dict[str, list[int]] = {}
+    for section, indices in broken.items():
+        items = data.get(section)
+        if not isinstance(items, list):
+            return
+        kept[section] = [i for i in range(len(items)) if i not in indices]
+        salvaged[section] = [items[i] for i in kept[section]]
+    try:
+        policy = Policy.model_validate(salvaged)
+    except ValidationError:
+        return
+    for path, key, code, message in check_policy(policy):
+        if len(path) >= 2 and path[0] in kept and isinstance(path[1], int):
+            path = (path[0], kept[str(path[0])][path[1]], *path[2:])
+        yield Problem(document.location(path, key=key), code, message)
 
 
 def problems_of(policy: Policy) -> list[Problem]:
