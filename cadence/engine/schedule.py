@@ -2,13 +2,16 @@
 (for the channels held to it), and past the caps.
 
 Contacts are placed in due order; each placed contact counts against the caps of the ones after it,
-so that carrying out every action as scheduled never breaks a cap.
+so that carrying out every action as scheduled never breaks a cap. Moments are compared in UTC:
+two times in one zone compare by wall clock in Python, which is wrong in the repeated hour of a
+DST change. Windows of caps are measured in the lead's zone.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from cadence.engine.compiled import CompiledCap, CompiledPolicy
 from cadence.engine.rules import Proposal
@@ -22,62 +25,75 @@ def place(policy: CompiledPolicy, state: LeadState, proposals: list[Proposal]) -
     contacts = [p for p in proposals if p.kind == "contact" and p.channel is not None]
     if not contacts:
         return
+    zone = state.zone
+    now = state.now.astimezone(UTC)
     caps = [cap for cap in policy.caps if cap.when is None or cap.when(state, None)]
-    counted: dict[str, list[datetime]] = {}
-    if caps:
-        for cap in caps:
-            counted[cap.id] = sorted(e.at for e in state.touches if e.channel in cap.channels)
-    contacts.sort(key=lambda p: (p.due, p.rule.order))
+    counted = {
+        cap.id: sorted(e.at.astimezone(UTC) for e in state.touches if e.channel in cap.channels)
+        for cap in caps
+    }
+    contacts.sort(key=lambda p: (p.due.astimezone(UTC), p.rule.order))
     for proposal in contacts:
         channel = proposal.channel
         assert channel is not None
         working, quiet = policy.windows[channel]
         relevant = [cap for cap in caps if channel in cap.channels]
-        due = proposal.due.astimezone(state.zone)
+        due = proposal.due.astimezone(UTC)
         for _ in range(_MAX_ROUNDS):
-            moved = policy.calendar.next_allowed(due, working_hours=working, quiet=quiet)
+            local = policy.calendar.next_allowed(
+                due.astimezone(zone), working_hours=working, quiet=quiet
+            )
+            moved = local.astimezone(UTC)
             for cap in relevant:
-                moved = _past_cap(policy, cap, counted[cap.id], moved, state.now)
+                moved = _past_cap(policy, cap, counted[cap.id], moved, now, zone)
             if moved == due:
                 break
             due = moved
         else:  # pragma: no cover - a policy whose windows and caps never agree
             raise ValueError(
                 f"rule {proposal.rule.rule.id}: no moment satisfies quiet hours, "
-                f"working hours and caps"
+                "working hours and caps"
             )
-        proposal.due = due
+        proposal.due = due.astimezone(zone)
         for cap in relevant:
-            insort(counted[cap.id], max(due, state.now))
+            insort(counted[cap.id], max(due, now))
 
 
 def _past_cap(
-    policy: CompiledPolicy, cap: CompiledCap, times: list[datetime], due: datetime, now: datetime
+    policy: CompiledPolicy,
+    cap: CompiledCap,
+    times: list[datetime],
+    due: datetime,
+    now: datetime,
+    zone: ZoneInfo,
 ) -> datetime:
     """The first moment at or after ``due`` when one more contact keeps every rolling window of
     the cap within its maximum. An overdue contact is judged at ``now``, when it can be made."""
-    at = max(due, now)
+    start = max(due, now)
+    at = start
     for _ in range(_MAX_ROUNDS):
-        blocker = _violation(policy, cap, times, at)
+        blocker = _violation(policy, cap, times, at, zone)
         if blocker is None:
-            return due if at == max(due, now) else at
+            return due if at == start else at
         at = blocker
     raise ValueError(f"cap {cap.id}: no moment keeps it")  # pragma: no cover
 
 
 def _violation(
-    policy: CompiledPolicy, cap: CompiledCap, times: list[datetime], at: datetime
+    policy: CompiledPolicy, cap: CompiledCap, times: list[datetime], at: datetime, zone: ZoneInfo
 ) -> datetime | None:
-    """``None`` when a contact at ``at`` keeps the cap; otherwise the next moment worth trying."""
+    """``None`` when a contact at ``at`` keeps the cap; otherwise the next moment worth trying.
+
+    Every window ``(end - within, end]`` that would hold the new contact is checked: the one
+    ending at ``at`` and those ending at each later contact less than ``within`` after it.
+    """
+    calendar = policy.calendar
     window = cap.within
-    # Every window (s - within, s] that contains ``at``, for s from ``at`` to ``at + within``.
-    end_limit = policy.calendar.add(at, window)
-    candidates = [at] + [s for s in times if at < s < end_limit]
-    for end in candidates:
-        start = policy.calendar.subtract(end, window)
-        inside = bisect_right(times, end) - bisect_right(times, start)
-        if inside + 1 > cap.max:
+    horizon = calendar.add(at.astimezone(zone), window).astimezone(UTC)
+    for end in [at] + [s for s in times if at < s < horizon]:
+        begin = calendar.subtract(end.astimezone(zone), window).astimezone(UTC)
+        first = bisect_right(times, begin)
+        if bisect_right(times, end) - first + 1 > cap.max:
             # Wait until the oldest contact in this window leaves it.
-            oldest = times[bisect_right(times, start)]
-            return policy.calendar.add(oldest, window)
+            return calendar.add(times[first].astimezone(zone), window).astimezone(UTC)
     return None
