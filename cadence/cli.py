@@ -6,6 +6,7 @@ Only this module reads the clock (the default ``--now``) and decides exit codes:
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 import tempfile
@@ -52,6 +53,16 @@ def _engine(policy_file: Path) -> Engine:
         return Engine(load_policy(policy_file))
     except PolicyError as error:
         _fail([str(p) for p in error.problems], _POLICY_EXIT)
+
+
+def _known_rule(engine: Engine, rule: str) -> None:
+    ids = [r.id for r in engine.policy.rules]
+    if rule not in ids:
+        close = difflib.get_close_matches(rule, ids, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        _fail(
+            [f"--rule: the policy has no rule '{rule}'{hint} (rules: {', '.join(ids)})"], _DATA_EXIT
+        )
 
 
 def _now(text: str | None, engine: Engine) -> datetime:
@@ -160,6 +171,7 @@ def next_(
         str | None,
         typer.Option("--due-by", help="only actions due by this moment (ISO-8601 or a date)"),
     ] = None,
+    rule: Annotated[str | None, typer.Option("--rule", help="only actions of this rule")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, jsonl or csv")] = "table",
     output: Annotated[
         Path | None,
@@ -170,6 +182,8 @@ def next_(
     if fmt not in ("table", "jsonl", "csv"):
         _fail([f"--format: expected table, jsonl or csv, got '{fmt}'"], _DATA_EXIT)
     engine = _engine(policy)
+    if rule is not None:
+        _known_rule(engine, rule)
     moment = _now(now, engine)
     limit = _now(due_by, engine) if due_by is not None else None
     lead_map, history = _read(engine, leads, events, lead)
@@ -185,6 +199,8 @@ def next_(
         )
     if owner is not None:
         actions = [a for a in actions if a.assignee == owner]
+    if rule is not None:
+        actions = [a for a in actions if a.rule == rule]
     if limit is not None:
         actions = [a for a in actions if a.due <= limit]
     actions.sort(key=Action.sort_key)
