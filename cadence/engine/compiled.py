@@ -40,6 +40,15 @@ class Matcher:
                 return event
         return None
 
+    def anchor(self, state: LeadState, occurrence: str) -> Event | None:
+        """The occurrence that starts a rule: the latest (default) or the first."""
+        if occurrence == "latest":
+            return self.latest(state)
+        for event in state.of_type(self.event):
+            if self.test(event):
+                return event
+        return None
+
     def first_after(self, state: LeadState, anchor: Event) -> Event | None:
         """The first matching event at or after ``anchor`` (never the anchor itself)."""
         for event in state.of_type(self.event):

@@ -115,7 +115,7 @@ def _add(policy: CompiledPolicy, t: datetime, duration: Duration) -> datetime:
 def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
     spec = rule.rule.obligation
     assert spec is not None
-    anchor = rule.matchers["after"].latest(state)
+    anchor = rule.matchers["after"].anchor(state, spec.occurrence)
     if anchor is None:
         return [], _verdict(rule, False, f"waiting: no {spec.after.event.replace('_', ' ')} yet")
     channel: str | None = None
@@ -245,7 +245,7 @@ def _last_counted(
 def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
     spec = rule.rule.sequence
     assert spec is not None
-    anchor = rule.matchers["after"].latest(state)
+    anchor = rule.matchers["after"].anchor(state, spec.occurrence)
     if anchor is None:
         return [], _verdict(rule, False, f"waiting: no {spec.after.event.replace('_', ' ')} yet")
     after = [e for e in state.touches if e.at >= anchor.at and e is not anchor]
@@ -339,6 +339,10 @@ def _next_anniversary(
     if month_day is None:
         return None
     month, day = month_day
+    try:
+        date(2000, month, day)  # a leap year: every real month and day exists in it
+    except ValueError:
+        return None
     for year in range(first.year, first.year + 3):
         try:
             candidate = date(year, month, day)

@@ -78,7 +78,7 @@ class AnchorTest(Model):
 
 
 class AttributeTest(Model):
-    """A test of one lead attribute. A bare value means ``is: value``."""
+    """A test of one lead attribute. A bare value means ``is: value``; a bare list ``in: list``."""
 
     is_: Any = Field(None, alias="is", description="equals this value")
     is_not: Any = Field(None, description="differs from this value")
@@ -95,6 +95,8 @@ class AttributeTest(Model):
     def _shorthand(cls, value: Any) -> Any:
         if isinstance(value, dict):
             return value
+        if isinstance(value, list):  # a list of values reads as "one of these"
+            return {"in": value}
         return {"is": value}
 
     @model_validator(mode="after")

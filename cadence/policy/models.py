@@ -107,24 +107,24 @@ class IfMissed(Model):
     )
 
 
+#: Which occurrence of a rule's ``after`` event starts it: the most recent, or the first.
+Occurrence = Literal["latest", "first"]
+
+
 class Obligation(Model):
     """Within a period after an event, something must be done: a contact or a task."""
 
-    after: EventMatch = Field(description="the event that starts the clock (its latest occurrence)")
+    after: EventMatch = Field(description="the event that starts the clock")
+    occurrence: Occurrence = Field(
+        "latest", description="which occurrence of 'after' starts the clock: latest or first"
+    )
     within: DurationField = Field(description="how long after it the obligation is due")
     channel: Channels | None = Field(None, description="the contact to make (for a contact)")
     task: str | None = Field(None, description="the task to do, in words (instead of a contact)")
-    met_by: tuple[EventMatch, ...] | None = Field(
+    met_by: EventMatches | None = Field(
         None, description="the events that meet it; default: a touch on the chosen channel"
     )
     if_missed: IfMissed | None = Field(None, description="escalation and reassignment")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _met_by_one(cls, value: Any) -> Any:
-        if isinstance(value, dict) and isinstance(value.get("met_by"), str | dict):
-            return {**value, "met_by": [value["met_by"]]}
-        return value
 
     @model_validator(mode="after")
     def _contact_or_task(self) -> Obligation:
@@ -149,6 +149,14 @@ class Backoff(Model):
         return self
 
 
+def _listed(value: Any) -> Any:
+    return [value] if isinstance(value, str | dict) else value
+
+
+#: Event matches; a single one may be written without the list.
+EventMatches = Annotated[tuple[EventMatch, ...], BeforeValidator(_listed)]
+
+
 class Cadence(Model):
     """A recurring contact: at least every period, counted from the last touch that qualifies."""
 
@@ -157,7 +165,7 @@ class Cadence(Model):
     start: EventMatch = Field(
         EventMatch(event=CAPTURED), description="counted from this event until a touch qualifies"
     )
-    counts: tuple[EventMatch, ...] | None = Field(
+    counts: EventMatches | None = Field(
         None, description="the touches that qualify; default: a touch on one of its channels"
     )
     backoff: Backoff | None = Field(None, description="what a rejection changes")
@@ -185,7 +193,10 @@ class Repeat(Model):
 class Sequence(Model):
     """Steps at offsets after an anchor event, then optionally a repetition."""
 
-    after: EventMatch = Field(description="the anchor event (its latest occurrence)")
+    after: EventMatch = Field(description="the anchor event")
+    occurrence: Occurrence = Field(
+        "latest", description="which occurrence of 'after' is the anchor: latest or first"
+    )
     steps: tuple[Step, ...] = Field(min_length=1, description="the steps, in order")
     then: Repeat | None = Field(None, description="what follows the last step")
 
@@ -209,7 +220,9 @@ class Rule(Model):
     title: str | None = Field(None, description="a short title")
     say: str | None = Field(None, description="what to do, as the salesperson should read it")
     when: Condition | None = Field(None, description="the rule applies only while this holds")
-    until: Condition | None = Field(None, description="the rule stops for good once this holds")
+    until: Condition | None = Field(
+        None, description="the rule asks nothing while this holds (e.g. once an event happened)"
+    )
     assignee: Literal["owner", "manager"] = Field("owner", description="who acts on it")
     obligation: Obligation | None = None
     cadence: Cadence | None = None
