@@ -88,11 +88,18 @@ def _text(value: Any) -> Any:
 
 def load_cases(path: str | Path, *, default_timezone: str) -> list[Case]:
     """Read a cases file; raise :class:`PolicyError` with every problem, located."""
-    file = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise PolicyError([Problem(Location(str(path), 1, 1), "yaml-syntax", str(error))]) from None
+    return parse_cases(text, str(path), default_timezone=default_timezone)
+
+
+def parse_cases(text: str, file: str = "<cases>", *, default_timezone: str) -> list[Case]:
+    """Read cases given as YAML text; ``file`` names it in messages."""
+    try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError) as error:
+    except yaml.YAMLError as error:
         raise PolicyError([Problem(Location(file, 1, 1), "yaml-syntax", str(error))]) from None
     document = MarkedDocument(file)
     data = document.build(node, ()) if node is not None else None
