@@ -43,7 +43,7 @@ class Verdict:
 
 def when(t: datetime) -> str:
     """A moment as a salesperson reads it, in the lead's zone: ``2025-04-30 10:30``."""
-    return f"{t:%Y-%m-%d %H:%M}"
+    return t.isoformat(" ", "minutes")[:16]
 
 
 def describe(event: Event) -> str:
