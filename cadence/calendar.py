@@ -30,6 +30,7 @@ from cadence.durations import Duration
 WEEKDAYS: Final[tuple[str, ...]] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _ONE_DAY: Final = timedelta(days=1)
+_ONE_SECOND: Final = timedelta(seconds=1)
 _ONE_MICROSECOND: Final = timedelta(microseconds=1)
 _MIDNIGHT: Final = time(0, 0)
 _MICROSECONDS_PER_DAY: Final = 86_400_000_000
@@ -320,7 +321,13 @@ class BusinessCalendar:
         for window in quiet:
             if window.contains(clock):
                 end_day = d + _ONE_DAY if window.end <= window.start <= clock else d
-                return _earliest_at(datetime.combine(end_day, window.end), tz, current)
+                end = _earliest_at(datetime.combine(end_day, window.end), tz, current)
+                before, after = current.utcoffset(), end.utcoffset()
+                if before is not None and after is not None and after < before:
+                    # The clocks go back before the window ends: the wall clock may leave the
+                    # window at that instant (02:59 CEST -> 02:00 CET), so try it first.
+                    return _clocks_back(current, end, tz)
+                return end
         return None
 
     def _year(self, year: int) -> _Year:
@@ -377,6 +384,20 @@ def _check_country(country: str, subdivision: str | None) -> str | None:
             raise ValueError(message) from None
     # A fixed language: left to itself, holidays picks one from the machine's locale.
     return "en_US" if "en_US" in table.supported_languages else table.default_language
+
+
+def _clocks_back(start: datetime, end: datetime, tz: tzinfo) -> datetime:
+    """The instant between ``start`` and ``end`` when the UTC offset drops, to the second."""
+    offset = start.utcoffset()
+    low, high = start.astimezone(UTC), end.astimezone(UTC)
+    while high - low > _ONE_SECOND:
+        middle = low + (high - low) / 2
+        if middle.astimezone(tz).utcoffset() == offset:
+            low = middle
+        else:
+            high = middle
+    # The change falls on a whole second after ``low`` (old offset) and at or before ``high``.
+    return (low.replace(microsecond=0) + _ONE_SECOND).astimezone(tz)
 
 
 def _as_date(d: date) -> date:

@@ -104,29 +104,78 @@ _WRITING_ZONES: Final[tuple[tzinfo, ...]] = (
 
 
 @dataclass(frozen=True, slots=True)
+class _Values:
+    """How to draw one attribute: a date, or the kinds of value its tests compare it with."""
+
+    dated: bool
+    kinds: tuple[str, ...]
+    numbers: tuple[float, ...]
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class _Vocabulary:
     """The words and numbers of one policy that generated data should use."""
 
     zone: str
     stages: tuple[str, ...]
     grades: tuple[str, ...]
-    domain_events: tuple[str, ...]
     outcomes: tuple[str | None, ...]
-    attributes: tuple[tuple[str, tuple[AttributeTest, ...]], ...]
-    date_attributes: frozenset[str]
+    kinds: tuple[str, ...]
+    attributes: tuple[tuple[str, _Values], ...]
     score_points: tuple[float, ...]
     boundaries: tuple[time, ...]
 
 
+def _values(name: str, tests: Sequence[AttributeTest], dated: bool) -> _Values:
+    """What the policy's tests of one attribute compare it with."""
+    words: list[str] = []
+    numbers: list[float] = []
+    kinds: list[str] = []
+    for test in tests:
+        for value in (test.is_, test.is_not, *(test.in_ or ()), *(test.not_in or ())):
+            if isinstance(value, bool):
+                kinds.append("bool")
+            elif isinstance(value, int | float):
+                numbers.append(float(value))
+            elif isinstance(value, str):
+                words.extend((value, value.upper()))
+        for bound in (test.below, test.at_most, test.above, test.at_least):
+            if bound is not None:
+                numbers.extend((bound - 1, bound - 0.5, bound, bound + 0.5, bound + 1))
+    if numbers:
+        kinds += ["near", "number"]
+    if words:
+        kinds.append("word")
+        words.append("other")
+    return _Values(
+        dated=dated or _DATE_LIKE.search(name.lower()) is not None,
+        kinds=tuple(dict.fromkeys(kinds)) or ("any",),
+        numbers=tuple(sorted(set(numbers))),
+        words=tuple(dict.fromkeys(words)),
+    )
+
+
+def _event_kinds(policy: Policy) -> tuple[str, ...]:
+    """Event types, repeated by how often they should come up."""
+    kinds = ["touch"] * 6 + ["reply"] * 2 + ["stage"] * 2
+    kinds += ["score", "assigned", "opt_out", "opt_in"]
+    if policy.grades:
+        kinds.append("grade")
+    for event in policy.events:
+        kinds += [event] * 2
+    return tuple(kinds)
+
+
 def _vocabulary(policy: Policy) -> _Vocabulary:
-    attributes: dict[str, list[AttributeTest]] = {}
+    tests: dict[str, list[AttributeTest]] = {}
     dates: set[str] = set()
     outcomes: list[str | None] = [*OUTCOMES]
     boundaries: set[time] = set()
     for _path, model in walk(policy):
         if isinstance(model, Condition):
             for name, test in (model.attributes or {}).items():
-                attributes.setdefault(name, []).append(test)
+                tests.setdefault(name, []).append(test)
         elif isinstance(model, EventMatch | TouchTest | AnchorTest):
             outcomes.extend(model.outcome or ())
         elif isinstance(model, Backoff):
@@ -135,7 +184,7 @@ def _vocabulary(policy: Policy) -> _Vocabulary:
             boundaries.add(model.at)
             if model.on != PUBLIC_HOLIDAYS:
                 dates.add(model.on)
-                attributes.setdefault(model.on, [])
+                tests.setdefault(model.on, [])
         elif isinstance(model, QuietHours | WorkingHours):
             boundaries.update((model.start, model.end))
     points: set[float] = set()
@@ -146,10 +195,11 @@ def _vocabulary(policy: Policy) -> _Vocabulary:
         zone=policy.timezone,
         stages=tuple(dict.fromkeys((DEFAULT_STAGE, *policy.stages))),
         grades=tuple(dict.fromkeys(g.grade for g in policy.grades)),
-        domain_events=tuple(policy.events),
         outcomes=(*dict.fromkeys(outcomes), None),
-        attributes=tuple((name, tuple(tests)) for name, tests in sorted(attributes.items())),
-        date_attributes=frozenset(dates),
+        kinds=_event_kinds(policy),
+        attributes=tuple(
+            (name, _values(name, found, name in dates)) for name, found in sorted(tests.items())
+        ),
         score_points=tuple(sorted(p for p in points if p >= 0)),
         boundaries=tuple(sorted(boundaries)),
     )
@@ -194,6 +244,13 @@ def _check_zones(zones: object, function: str) -> tuple[str, ...]:
     return names
 
 
+def _check_max_events(max_events: object, function: str) -> int:
+    if not isinstance(max_events, int) or isinstance(max_events, bool) or max_events < 0:
+        message = f"{function}(): max_events must be a whole number >= 0, got {max_events!r}"
+        raise InvalidArgument(message)
+    return max_events
+
+
 def _check_horizon(horizon: object, function: str) -> timedelta:
     if not isinstance(horizon, timedelta) or horizon <= timedelta(0):
         message = f"{function}(): horizon must be a positive timedelta, got {horizon!r}"
@@ -236,111 +293,78 @@ def _transitions(name: str, start: datetime, end: datetime) -> tuple[datetime, .
     return tuple(every[bisect.bisect_left(every, start) : bisect.bisect_right(every, end)])
 
 
-def _instants(
+def _draw_instant(
+    draw: st.DrawFn,
     start: datetime,
     end: datetime,
     zone_name: str,
     boundaries: Sequence[time],
     *,
     early: bool = False,
-) -> st.SearchStrategy[datetime]:
-    """UTC instants in ``[start, end]``: anywhere (to the minute), in the first three days
-    (when ``early``), near a change of the zone's clocks, or at the lead's wall-clock edges
+) -> datetime:
+    """A UTC instant in ``[start, end]``: anywhere (to the minute), in the first three days
+    (when ``early``), near a change of the zone's clocks, or at one of the lead's wall-clock edges
     (quiet hours, working hours, greetings) on some day."""
-    tz = _named_zone(zone_name)
-
-    def clamp(t: datetime) -> datetime:
-        return max(start, min(end, t))
-
     minutes = max(0, int((end - start).total_seconds() // 60))
-    options = [st.integers(0, minutes).map(lambda m: start + timedelta(minutes=m))]
-    if early:  # the first days after capture matter most: obligations of hours and days
-        first = min(minutes, 3 * 24 * 60)
-        options.append(st.integers(0, first).map(lambda m: start + timedelta(minutes=m)))
     changes = _transitions(zone_name, start - timedelta(hours=6), end + timedelta(hours=6))
-    if changes:
-        options.append(
-            st.builds(
-                lambda t, m: clamp(t + timedelta(minutes=m)),
-                st.sampled_from(changes),
-                st.integers(-6 * 60, 6 * 60),
-            )
-        )
-    if boundaries:
+    branch = draw(st.integers(0, 3))
+    if branch == 1 and early:  # the first days after capture: obligations of hours and days
+        return start + timedelta(minutes=draw(st.integers(0, min(minutes, 3 * 24 * 60))))
+    if branch == 2 and changes:
+        change = draw(st.sampled_from(changes))
+        moved = change + timedelta(minutes=draw(st.integers(-6 * 60, 6 * 60)))
+        return max(start, min(end, moved))
+    if branch == 3 and boundaries:
+        tz = _named_zone(zone_name)
         first_day = start.astimezone(tz).date()
-        days = (end.astimezone(tz).date() - first_day).days
-
-        def on_wall_clock(day: int, at: time, minute: int, fold: int) -> datetime:
-            wall = datetime.combine(first_day + timedelta(days=day), at) + timedelta(minutes=minute)
-            return clamp(wall.replace(tzinfo=tz, fold=fold).astimezone(UTC))
-
-        options.append(
-            st.builds(
-                on_wall_clock,
-                st.integers(0, days),
-                st.sampled_from(tuple(boundaries)),
-                st.integers(-2, 2),
-                st.integers(0, 1),
-            )
+        day = first_day + timedelta(
+            days=draw(st.integers(0, (end.astimezone(tz).date() - first_day).days))
         )
-    return st.one_of(options)
+        wall = datetime.combine(day, draw(st.sampled_from(tuple(boundaries))))
+        wall += timedelta(minutes=draw(st.integers(-2, 2)))
+        moment = wall.replace(tzinfo=tz, fold=draw(st.integers(0, 1))).astimezone(UTC)
+        return max(start, min(end, moment))
+    return start + timedelta(minutes=draw(st.integers(0, minutes)))
 
 
-def _written(tz: tzinfo | None = None) -> st.SearchStrategy[tzinfo]:
-    """A zone or offset to write a time in; the lead's own zone (when given) twice as often."""
-    zones = _WRITING_ZONES if tz is None else (tz, tz, *_WRITING_ZONES)
-    return st.sampled_from(zones)
+def _draw_written(draw: st.DrawFn, tz: tzinfo) -> tzinfo:
+    """A zone or offset to write a time in: the lead's own zone half of the time."""
+    if draw(st.booleans()):
+        return tz
+    return draw(st.sampled_from(_WRITING_ZONES))
 
 
 # -- leads ---------------------------------------------------------------------------------------
 
 
-def _month_days() -> st.SearchStrategy[str]:
-    """Dates as a CRM keeps birthdays: ``MM-DD`` (29 February included), sometimes a full date."""
-    days = st.dates(date(2000, 1, 1), date(2000, 12, 31))
-    return st.one_of(
-        days.map(lambda d: d.strftime("%m-%d")),
-        st.builds(lambda d, y: d.replace(year=y).strftime("%Y-%m-%d"), days, st.just(1988)),
-    )
+def _draw_score(draw: st.DrawFn, vocabulary: _Vocabulary) -> float:
+    points = vocabulary.score_points
+    if points and draw(st.integers(0, 1)) == 1:
+        return draw(st.sampled_from(points))
+    return float(draw(st.integers(0, 100)))
 
 
-def _attribute_values(
-    name: str, tests: Sequence[AttributeTest], dated: bool
-) -> st.SearchStrategy[Any]:
-    """Plausible values of one attribute, from what the policy's tests compare it with."""
-    if dated or _DATE_LIKE.search(name.lower()):
-        return _month_days()
-    words: list[str] = []
-    numbers: list[float] = []
-    booleans = False
-    for test in tests:
-        compared: list[Any] = [test.is_, test.is_not, *(test.in_ or ()), *(test.not_in or ())]
-        for value in compared:
-            if isinstance(value, bool):
-                booleans = True
-            elif isinstance(value, int | float):
-                numbers.append(float(value))
-            elif isinstance(value, str):
-                words.extend((value, value.upper()))
-        for bound in (test.below, test.at_most, test.above, test.at_least):
-            if bound is not None:
-                numbers.extend((bound - 1, bound - 0.5, bound, bound + 0.5, bound + 1))
-    options: list[st.SearchStrategy[Any]] = []
-    if booleans:
-        options.append(st.booleans())
-    if numbers:
-        low, high = min(numbers), max(numbers)
-        options.append(st.sampled_from(sorted(set(numbers))))
-        options.append(st.integers(int(low) - 100, int(high) + 100))
-    if words:
-        options.append(st.sampled_from((*dict.fromkeys(words), "other")))
-    if not options:  # only tested for presence: anything
-        options = [st.booleans(), st.integers(0, 100), st.sampled_from(("yes", "other"))]
-    return st.one_of(options)
+def _draw_value(draw: st.DrawFn, values: _Values) -> Any:
+    """A plausible value of one attribute, like the ones the policy's tests compare it with."""
+    if values.dated:
+        day = draw(st.dates(date(2000, 1, 1), date(2000, 12, 31)))  # 2000: 29 February too
+        return day.strftime("%m-%d") if draw(st.integers(0, 3)) else f"1988-{day:%m-%d}"
+    kinds = values.kinds
+    kind = draw(st.sampled_from(kinds))
+    if kind == "bool":
+        return draw(st.booleans())
+    if kind == "near":
+        return draw(st.sampled_from(values.numbers))
+    if kind == "number":
+        low, high = int(min(values.numbers)) - 100, int(max(values.numbers)) + 100
+        return draw(st.integers(low, high))
+    if kind == "word":
+        return draw(st.sampled_from(values.words))
+    # only tested for presence: anything
+    return draw(st.sampled_from((True, False, 0, 7, 100, "yes", "other")))
 
 
-@st.composite
-def _lead(
+def _draw_lead(
     draw: st.DrawFn,
     vocabulary: _Vocabulary,
     zones: tuple[str, ...],
@@ -351,31 +375,21 @@ def _lead(
     timezone_field: str | None = zone_name
     if zone_name == vocabulary.zone and draw(st.booleans()):
         timezone_field = None  # the policy's zone, by default
-    captured = draw(_instants(start, end, zone_name, vocabulary.boundaries))
-    score: float | None = None
-    if draw(st.booleans()):
-        scores = st.integers(0, 100).map(float)
-        if vocabulary.score_points:
-            scores = st.one_of(scores, st.sampled_from(vocabulary.score_points))
-        score = draw(scores)
+    captured = _draw_instant(draw, start, end, zone_name, vocabulary.boundaries)
+    score = _draw_score(draw, vocabulary) if draw(st.booleans()) else None
     grade = None
     if vocabulary.grades and draw(st.integers(0, 3)) == 0:
         grade = draw(st.sampled_from(vocabulary.grades))
-    attributes = draw(
-        st.fixed_dictionaries(
-            {},
-            optional={
-                name: _attribute_values(name, tests, name in vocabulary.date_attributes)
-                for name, tests in vocabulary.attributes
-            },
-        )
-    )
+    attributes: dict[str, Any] = {}
+    for name, values in vocabulary.attributes:
+        if draw(st.integers(0, 3)):
+            attributes[name] = _draw_value(draw, values)
     return Lead(
         id=draw(st.text(_ID_ALPHABET, min_size=1, max_size=8)),
         captured_at=captured.astimezone(_named_zone(zone_name)),
         timezone=timezone_field,
-        owner=draw(st.none() | st.sampled_from(_OWNERS)),
-        manager=draw(st.none() | st.sampled_from(_MANAGERS)),
+        owner=draw(st.sampled_from((None, *_OWNERS))),
+        manager=draw(st.sampled_from((None, *_MANAGERS))),
         score=score,
         grade=grade,
         stage=draw(st.sampled_from(vocabulary.stages)),
@@ -396,33 +410,27 @@ def leads(
     ``timezone`` is sometimes left out, meaning the policy's zone. ``captured_at`` is written in
     the lead's zone, often close to a change of its clocks or to the edge of the policy's quiet or
     working hours. The stage is one of the policy's stages; the grade (sometimes) one of its
-    grades; the score (sometimes) a number from 0 to 100, near the grade thresholds more often
-    than not. The attributes are the ones the policy's conditions test, each sometimes absent,
-    with values like the ones the tests compare with: booleans, numbers around the bounds, the
-    words tested (also in capitals), and ``MM-DD`` dates for birthdays and greeting dates.
+    grades; the score (sometimes) a number from 0 to 100, often next to a grade threshold. The
+    attributes are the ones the policy's conditions test, each sometimes absent, with values like
+    the ones the tests compare with: booleans, numbers around the bounds, the words tested (also
+    in capitals), and ``MM-DD`` dates for birthdays and the dates greetings are sent on.
     """
     policy = _check_policy(policy, "leads")
     names = _check_zones(zones, "leads")
     begin, finish = _check_period(start, end, "leads")
-    return _lead(_vocabulary(policy), names, begin, finish)
+    vocabulary = _vocabulary(policy)
+
+    @st.composite
+    def draw_lead(draw: st.DrawFn) -> Lead:
+        return _draw_lead(draw, vocabulary, names, begin, finish)
+
+    return draw_lead()
 
 
 # -- histories -----------------------------------------------------------------------------------
 
 
-def _kinds(vocabulary: _Vocabulary) -> tuple[str, ...]:
-    """Event types, repeated by how often they should come up."""
-    kinds = ["touch"] * 6 + ["reply"] * 2 + ["stage"] * 2
-    kinds += ["score", "assigned", "opt_out", "opt_in"]
-    if vocabulary.grades:
-        kinds.append("grade")
-    for event in vocabulary.domain_events:
-        kinds += [event] * 2
-    return tuple(kinds)
-
-
-@st.composite
-def _event(
+def _draw_event(
     draw: st.DrawFn, vocabulary: _Vocabulary, lead_id: str, at: datetime, kind: str
 ) -> Event:
     channel: str | None = None
@@ -439,17 +447,13 @@ def _event(
     elif kind == "grade":
         value = draw(st.sampled_from(vocabulary.grades))
     elif kind == "score":
-        scores = st.integers(0, 100).map(float)
-        if vocabulary.score_points:
-            scores = st.one_of(scores, st.sampled_from(vocabulary.score_points))
-        value = draw(scores)
+        value = _draw_score(draw, vocabulary)
     elif kind == "assigned":
         value = draw(st.sampled_from(_OWNERS))
     return Event(lead_id, at, kind, channel, outcome, value)
 
 
-@st.composite
-def _history(
+def _draw_history(
     draw: st.DrawFn,
     vocabulary: _Vocabulary,
     lead: Lead,
@@ -459,24 +463,22 @@ def _history(
     zone_name = lead.timezone or vocabulary.zone
     tz = _named_zone(zone_name)
     captured = lead.captured_at.astimezone(UTC)
-    moments = _instants(captured, captured + horizon, zone_name, vocabulary.boundaries, early=True)
-    drawn = draw(
-        st.lists(
-            st.tuples(
-                moments,
-                st.sampled_from(_kinds(vocabulary)),
-                st.one_of(st.none(), st.none(), st.none(), st.integers(0, 1000)),
-                _written(tz),
-            ),
-            max_size=max_events,
-        )
-    )
     events: list[Event] = []
     instants: list[datetime] = []
-    for index, (moment, kind, same_as, written) in enumerate(drawn):
-        at = moment if same_as is None or index == 0 else instants[same_as % index]
+    # One "more?" choice before each event, so that shrinking can drop any event of the history.
+    for index in range(max_events):
+        if not draw(st.integers(0, 5)):
+            break
+        if index and draw(st.integers(0, 4)) == 0:  # at the same instant as an earlier event
+            at = instants[draw(st.integers(0, index - 1))]
+        else:
+            at = _draw_instant(
+                draw, captured, captured + horizon, zone_name, vocabulary.boundaries, early=True
+            )
         instants.append(at)
-        events.append(draw(_event(vocabulary, lead.id, at.astimezone(written), kind)))
+        kind = draw(st.sampled_from(vocabulary.kinds))
+        written = at.astimezone(_draw_written(draw, tz))
+        events.append(_draw_event(draw, vocabulary, lead.id, written, kind))
     events.sort(key=lambda e: e.at)  # stable: events at one instant keep their drawn order
     return events
 
@@ -495,22 +497,25 @@ def histories(
     ``reached``, ``no_answer``, ``declined``, ``interested``, ``put_off`` and any the policy names
     (or none); replies; stage changes to the policy's stages; the policy's domain events; score
     and grade changes; opt-outs and opt-ins on one channel or all; reassignments. Times cluster
-    in the first days and near changes of the lead's clocks, spread over weeks otherwise, and
-    several events often share one instant. Each time is written in the lead's zone or in another
-    zone or offset (UTC, +08:00, +05:30, -09:30...).
+    in the first days, near changes of the lead's clocks and at the edges of quiet and working
+    hours, spread over weeks otherwise; several events often share one instant. Each time is
+    written in the lead's zone or in another zone or offset (UTC, +08:00, +05:30, -09:30...).
     """
     policy = _check_policy(policy, "histories")
     if not isinstance(lead, Lead):
         raise InvalidArgument(f"histories() needs a cadence Lead, got {lead!r}")
     horizon = _check_horizon(horizon, "histories")
-    if not isinstance(max_events, int) or max_events < 0:
-        message = f"histories(): max_events must be a whole number >= 0, got {max_events!r}"
-        raise InvalidArgument(message)
-    return _history(_vocabulary(policy), lead, horizon, max_events)
+    max_events = _check_max_events(max_events, "histories")
+    vocabulary = _vocabulary(policy)
+
+    @st.composite
+    def draw_history(draw: st.DrawFn) -> list[Event]:
+        return _draw_history(draw, vocabulary, lead, horizon, max_events)
+
+    return draw_history()
 
 
-@st.composite
-def _lead_history(
+def _draw_lead_history(
     draw: st.DrawFn,
     vocabulary: _Vocabulary,
     zones: tuple[str, ...],
@@ -519,23 +524,20 @@ def _lead_history(
     horizon: timedelta,
     max_events: int,
 ) -> tuple[Lead, list[Event], datetime]:
-    lead = draw(_lead(vocabulary, zones, start, end))
-    events = draw(_history(vocabulary, lead, horizon, max_events))
+    lead = _draw_lead(draw, vocabulary, zones, start, end)
+    events = _draw_history(draw, vocabulary, lead, horizon, max_events)
     zone_name = lead.timezone or vocabulary.zone
     captured = lead.captured_at.astimezone(UTC)
-    moments = [
-        _instants(captured, captured + horizon, zone_name, vocabulary.boundaries, early=True)
-    ]
-    if events:  # just before, at or after something happened
-        moments.append(
-            st.builds(
-                lambda e, m: max(captured, e.at.astimezone(UTC) + timedelta(minutes=m)),
-                st.sampled_from(events),
-                st.integers(-3 * 60, 3 * 60),
-            )
+    if events and draw(st.integers(0, 2)) == 0:  # just before, at or after something happened
+        event = events[draw(st.integers(0, len(events) - 1))]
+        now = max(
+            captured, event.at.astimezone(UTC) + timedelta(minutes=draw(st.integers(-180, 180)))
         )
-    now = draw(st.one_of(moments))
-    return lead, events, now.astimezone(draw(_written(_named_zone(zone_name))))
+    else:
+        now = _draw_instant(
+            draw, captured, captured + horizon, zone_name, vocabulary.boundaries, early=True
+        )
+    return lead, events, now.astimezone(_draw_written(draw, _named_zone(zone_name)))
 
 
 def lead_histories(
@@ -548,8 +550,9 @@ def lead_histories(
     max_events: int = 12,
 ) -> st.SearchStrategy[tuple[Lead, list[Event], datetime]]:
     """A lead (as :func:`leads`), its history (as :func:`histories`) and a moment ``now`` to
-    evaluate it at: after capture, within ``horizon``, often close to one of its events or to a
-    change of the lead's clocks, and written in a random zone or offset.
+    evaluate it at: after capture, within ``horizon``, often close to one of its events, to a
+    change of the lead's clocks or to the edge of quiet or working hours, and written in a random
+    zone or offset.
 
     Some events may come after ``now``; the engine must ignore them.
     """
@@ -557,10 +560,14 @@ def lead_histories(
     names = _check_zones(zones, "lead_histories")
     begin, finish = _check_period(start, end, "lead_histories")
     horizon = _check_horizon(horizon, "lead_histories")
-    if not isinstance(max_events, int) or max_events < 0:
-        message = f"lead_histories(): max_events must be a whole number >= 0, got {max_events!r}"
-        raise InvalidArgument(message)
-    return _lead_history(_vocabulary(policy), names, begin, finish, horizon, max_events)
+    max_events = _check_max_events(max_events, "lead_histories")
+    vocabulary = _vocabulary(policy)
+
+    @st.composite
+    def draw_lead_history(draw: st.DrawFn) -> tuple[Lead, list[Event], datetime]:
+        return _draw_lead_history(draw, vocabulary, names, begin, finish, horizon, max_events)
+
+    return draw_lead_history()
 
 
 # -- small policies --------------------------------------------------------------------------------
@@ -568,40 +575,51 @@ def lead_histories(
 _SMALL_STAGES: Final = ("contacted", "quoted", "won", "lost")
 _SMALL_EVENTS: Final = ("show_closed", "quote_sent", "promise", "promise_kept", "meeting")
 _COUNTRIES: Final = (None, None, None, "CN", "DE", "US")
+_UNITS: Final = ("hours", "days", "business days", "weeks", "months")
+_HALF_HOURS: Final = (0, 30)
+_CONDITION_KINDS: Final = (
+    "stage",
+    "stage_not",
+    "vip",
+    "distance",
+    "happened",
+    "not_since",
+    "within",
+    "last",
+)
 
 
 def _clock(hour: int, minute: int) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
-def _durations(*, least: int = 0, short: bool = False) -> st.SearchStrategy[str]:
-    """Durations as a policy writes them, in every unit."""
-    options = [
-        st.integers(max(least, 0), 48 if short else 72).map(lambda n: f"{n} hours"),
-        st.integers(max(least, 0), 7 if short else 20).map(lambda n: f"{n} days"),
-        st.integers(max(least, 0), 3 if short else 10).map(lambda n: f"{n} business days"),
-        st.integers(max(least, 1), 1 if short else 4).map(lambda n: f"{n} weeks"),
-    ]
-    if not short:
-        options.append(st.integers(max(least, 1), 3).map(lambda n: f"{n} months"))
-    return st.one_of(options)
+def _draw_duration(draw: st.DrawFn, *, least: int = 0, short: bool = False) -> str:
+    """A duration as a policy writes it, in any unit (short ones: at most about two days)."""
+    unit = draw(st.sampled_from(_UNITS[:4] if short else _UNITS))
+    most = {"hours": 72, "days": 20, "business days": 10, "weeks": 4, "months": 3}[unit]
+    if short:
+        most = {"hours": 48, "days": 7, "business days": 3, "weeks": 1}[unit]
+    least = max(least, 1) if unit in ("weeks", "months") else least
+    return f"{draw(st.integers(least, most))} {unit}"
 
 
-def _channel_sets() -> st.SearchStrategy[list[str]]:
-    return st.lists(st.sampled_from(CHANNELS), min_size=1, max_size=3, unique=True)
+def _draw_channels(draw: st.DrawFn) -> list[str]:
+    return draw(st.lists(st.sampled_from(CHANNELS), min_size=1, max_size=3, unique=True))
 
 
-@st.composite
-def _condition(draw: st.DrawFn, grades: bool, depth: int = 0) -> dict[str, Any]:
-    kinds = ["stage", "stage_not", "vip", "distance", "happened", "not_since", "within", "last"]
+def _draw_condition(draw: st.DrawFn, grades: bool, depth: int = 0) -> dict[str, Any]:
+    kinds: tuple[str, ...] = _CONDITION_KINDS
     if grades:
-        kinds += ["grade", "grade_not"]
+        kinds += ("grade", "grade_not")
     if depth == 0:
-        kinds += ["any", "not"]
+        kinds += ("any", "not")
     kind = draw(st.sampled_from(kinds))
-    stages = st.lists(st.sampled_from(_SMALL_STAGES), min_size=1, max_size=2, unique=True)
     if kind in ("stage", "stage_not"):
-        return {kind: draw(stages)}
+        return {
+            kind: draw(
+                st.lists(st.sampled_from(_SMALL_STAGES), min_size=1, max_size=2, unique=True)
+            )
+        }
     if kind in ("grade", "grade_not"):
         return {kind: draw(st.lists(st.sampled_from(("A", "B", "C")), min_size=1, unique=True))}
     if kind == "vip":
@@ -614,132 +632,179 @@ def _condition(draw: st.DrawFn, grades: bool, depth: int = 0) -> dict[str, Any]:
     if kind == "not_since":
         return {"not_happened": {"event": "reply", "since": draw(st.sampled_from(_SMALL_EVENTS))}}
     if kind == "within":
-        within = draw(_durations(least=1, short=True))
-        return {"happened": {"event": "touch", "channel": draw(_channel_sets()), "within": within}}
+        within = _draw_duration(draw, least=1, short=True)
+        return {"happened": {"event": "touch", "channel": _draw_channels(draw), "within": within}}
     if kind == "last":
         return {"last_touch": {"outcome": draw(st.sampled_from(OUTCOMES))}}
     if kind == "not":
-        return {"not": draw(_condition(grades, depth + 1))}
-    options = st.lists(_condition(grades, depth + 1), min_size=1, max_size=2)
-    return {"any": draw(options)}
+        return {"not": _draw_condition(draw, grades, depth + 1)}
+    return {
+        "any": [_draw_condition(draw, grades, depth + 1) for _ in range(draw(st.integers(1, 2)))]
+    }
 
 
-def _event_matches(*, captured: bool = True) -> st.SearchStrategy[Any]:
-    """What starts a rule or meets it: an event type, or a touch or stage narrowed down."""
-    options: list[st.SearchStrategy[Any]] = [
-        st.sampled_from(_SMALL_EVENTS),
-        st.just("reply"),
-        st.fixed_dictionaries(
-            {"event": st.just("touch")},
-            optional={
-                "channel": _channel_sets(),
-                "outcome": st.lists(st.sampled_from(OUTCOMES), min_size=1, max_size=3, unique=True),
-            },
-        ),
-        st.fixed_dictionaries(
-            {"event": st.just("stage"), "value": st.sampled_from(_SMALL_STAGES).map(lambda s: [s])}
-        ),
-    ]
-    if captured:
-        options += [st.just(CAPTURED), st.just(CAPTURED)]
-    return st.one_of(options)
+def _draw_event_match(draw: st.DrawFn, *, captured: bool = True) -> Any:
+    """What starts a rule or meets it: an event type, or a touch or stage change narrowed down."""
+    kind = draw(st.sampled_from(("captured", "captured", "domain", "reply", "touch", "stage")))
+    if kind == "captured" and captured:
+        return CAPTURED
+    if kind == "reply":
+        return "reply"
+    if kind == "touch":
+        match: dict[str, Any] = {"event": "touch"}
+        if draw(st.booleans()):
+            match["channel"] = _draw_channels(draw)
+        if draw(st.booleans()):
+            match["outcome"] = draw(
+                st.lists(st.sampled_from(OUTCOMES), min_size=1, max_size=3, unique=True)
+            )
+        return match
+    if kind == "stage":
+        return {"event": "stage", "value": [draw(st.sampled_from(_SMALL_STAGES))]}
+    return draw(st.sampled_from(_SMALL_EVENTS))
 
 
-@st.composite
-def _channel_choice(draw: st.DrawFn, grades: bool) -> Any:
+def _draw_channel_choice(draw: st.DrawFn, grades: bool) -> Any:
     if draw(st.booleans()):
         return draw(st.sampled_from(CHANNELS))
     choices: list[dict[str, Any]] = []
-    for channel in draw(_channel_sets()):
+    for channel in _draw_channels(draw):
         choice: dict[str, Any] = {"use": channel}
         if draw(st.booleans()):
-            choice["when"] = draw(_condition(grades))
+            choice["when"] = _draw_condition(draw, grades)
         choices.append(choice)
     return choices
 
 
-@st.composite
-def _rule(draw: st.DrawFn, index: int, grades: bool, country: str | None) -> dict[str, Any]:
+def _draw_obligation(draw: st.DrawFn, grades: bool) -> dict[str, Any]:
+    obligation: dict[str, Any] = {
+        "after": _draw_event_match(draw),
+        "within": _draw_duration(draw),
+    }
+    if draw(st.integers(0, 3)) == 0:
+        obligation["task"] = "Do what was agreed"
+        obligation["met_by"] = [_draw_event_match(draw, captured=False)]
+    else:
+        obligation["channel"] = _draw_channel_choice(draw, grades)
+        if draw(st.booleans()):
+            count = draw(st.integers(1, 2))
+            obligation["met_by"] = [_draw_event_match(draw, captured=False) for _ in range(count)]
+    if draw(st.booleans()):
+        missed: dict[str, str] = {}
+        if draw(st.integers(0, 3)):
+            missed["escalate"] = _draw_duration(draw)
+        if not missed or draw(st.booleans()):
+            missed["reassign"] = _draw_duration(draw)
+        obligation["if_missed"] = missed
+    return obligation
+
+
+def _draw_cadence(draw: st.DrawFn, grades: bool) -> dict[str, Any]:
+    cadence: dict[str, Any] = {
+        "every": _draw_duration(draw, least=1),
+        "channel": _draw_channel_choice(draw, grades),
+    }
+    if draw(st.booleans()):
+        cadence["start"] = _draw_event_match(draw)
+    if draw(st.integers(0, 2)) == 0:
+        count = draw(st.integers(1, 2))
+        cadence["counts"] = [_draw_event_match(draw, captured=False) for _ in range(count)]
+    if draw(st.booleans()):
+        backoff: dict[str, Any] = {
+            "on": ["declined"] if draw(st.booleans()) else ["declined", "no_answer"]
+        }
+        if draw(st.booleans()):
+            backoff["multiply"] = draw(st.integers(2, 3))
+        if "multiply" not in backoff or draw(st.booleans()):
+            backoff["switch_to"] = draw(st.sampled_from(CHANNELS))
+        cadence["backoff"] = backoff
+    return cadence
+
+
+def _draw_sequence(draw: st.DrawFn, grades: bool) -> dict[str, Any]:
+    steps: list[dict[str, Any]] = []
+    for _ in range(draw(st.integers(1, 3))):
+        step: dict[str, Any] = {
+            "at": _draw_duration(draw),
+            "channel": draw(st.sampled_from(CHANNELS)),
+        }
+        if draw(st.integers(0, 2)) == 0:
+            if draw(st.booleans()):
+                step["when"] = {"anchor": {"outcome": [draw(st.sampled_from(OUTCOMES))]}}
+            else:
+                step["when"] = _draw_condition(draw, grades)
+        steps.append(step)
+    sequence: dict[str, Any] = {"after": _draw_event_match(draw), "steps": steps}
+    if draw(st.booleans()):
+        sequence["then"] = {
+            "every": _draw_duration(draw, least=1),
+            "channel": draw(st.sampled_from(CHANNELS)),
+        }
+    return sequence
+
+
+def _draw_rule(draw: st.DrawFn, index: int, grades: bool, country: str | None) -> dict[str, Any]:
     rule: dict[str, Any] = {"id": f"rule-{index}", "refs": [f"R-{index}"]}
     if draw(st.integers(0, 3)) == 0:
-        rule["when"] = draw(_condition(grades))
+        rule["when"] = _draw_condition(draw, grades)
     if draw(st.integers(0, 4)) == 0:
-        rule["until"] = draw(_condition(grades))
+        rule["until"] = _draw_condition(draw, grades)
     if draw(st.integers(0, 5)) == 0:
         rule["assignee"] = "manager"
     kind = draw(st.sampled_from(("obligation", "cadence", "sequence", "greeting")))
     if kind == "obligation":
-        obligation: dict[str, Any] = {"after": draw(_event_matches()), "within": draw(_durations())}
-        if draw(st.integers(0, 3)) == 0:
-            obligation["task"] = "Do what was agreed"
-            obligation["met_by"] = [draw(_event_matches(captured=False))]
-        else:
-            obligation["channel"] = draw(_channel_choice(grades))
-            if draw(st.booleans()):
-                obligation["met_by"] = draw(
-                    st.lists(_event_matches(captured=False), min_size=1, max_size=2)
-                )
-        if draw(st.booleans()):
-            missed = draw(
-                st.fixed_dictionaries(
-                    {}, optional={"escalate": _durations(), "reassign": _durations()}
-                )
-            )
-            obligation["if_missed"] = missed or {"escalate": "0 days"}
-        rule["obligation"] = obligation
+        rule["obligation"] = _draw_obligation(draw, grades)
     elif kind == "cadence":
-        cadence: dict[str, Any] = {
-            "every": draw(_durations(least=1)),
-            "channel": draw(_channel_choice(grades)),
-        }
-        if draw(st.booleans()):
-            cadence["start"] = draw(_event_matches())
-        if draw(st.integers(0, 2)) == 0:
-            cadence["counts"] = draw(
-                st.lists(_event_matches(captured=False), min_size=1, max_size=2)
-            )
-        if draw(st.booleans()):
-            backoff: dict[str, Any] = {
-                "on": draw(st.sampled_from((["declined"], ["declined", "no_answer"])))
-            }
-            if draw(st.booleans()):
-                backoff["multiply"] = draw(st.integers(2, 3))
-            if "multiply" not in backoff or draw(st.booleans()):
-                backoff["switch_to"] = draw(st.sampled_from(CHANNELS))
-            cadence["backoff"] = backoff
-        rule["cadence"] = cadence
+        rule["cadence"] = _draw_cadence(draw, grades)
     elif kind == "sequence":
-        steps: list[dict[str, Any]] = []
-        for _ in range(draw(st.integers(1, 3))):
-            step: dict[str, Any] = {
-                "at": draw(_durations()),
-                "channel": draw(st.sampled_from(CHANNELS)),
-            }
-            if draw(st.integers(0, 2)) == 0:
-                if draw(st.booleans()):
-                    step["when"] = {"anchor": {"outcome": [draw(st.sampled_from(OUTCOMES))]}}
-                else:
-                    step["when"] = draw(_condition(grades))
-            steps.append(step)
-        sequence: dict[str, Any] = {"after": draw(_event_matches()), "steps": steps}
-        if draw(st.booleans()):
-            sequence["then"] = {
-                "every": draw(_durations(least=1)),
-                "channel": draw(st.sampled_from(CHANNELS)),
-            }
-        rule["sequence"] = sequence
+        rule["sequence"] = _draw_sequence(draw, grades)
     else:
-        on = PUBLIC_HOLIDAYS if country is not None and draw(st.booleans()) else "birthday"
+        holidays = country is not None and draw(st.booleans())
         rule["greeting"] = {
-            "on": on,
+            "on": PUBLIC_HOLIDAYS if holidays else "birthday",
             "channel": draw(st.sampled_from(CHANNELS)),
-            "at": _clock(draw(st.integers(0, 23)), draw(st.sampled_from((0, 30)))),
+            "at": _clock(draw(st.integers(0, 23)), draw(st.sampled_from(_HALF_HOURS))),
         }
     return rule
 
 
-@st.composite
-def _small_policy(draw: st.DrawFn) -> Policy:
+def _draw_windows(draw: st.DrawFn, data: dict[str, Any]) -> None:
+    """Working and quiet hours that leave every channel some free time each working day: working
+    hours start by 11:30 and end from 15:00, nights start from 20:00 and end by 09:30, and the
+    lunch break lasts at most an hour, between 12:00 and 14:00."""
+    if draw(st.booleans()):
+        working: dict[str, Any] = {
+            "start": _clock(draw(st.integers(6, 11)), draw(st.sampled_from(_HALF_HOURS))),
+            "end": _clock(draw(st.integers(15, 21)), draw(st.sampled_from(_HALF_HOURS))),
+        }
+        if draw(st.booleans()):
+            working["channels"] = _draw_channels(draw)
+        data["working_hours"] = working
+    quiet: list[dict[str, Any]] = []
+    if draw(st.booleans()):
+        night: dict[str, Any] = {
+            "start": _clock(draw(st.integers(20, 23)), draw(st.sampled_from(_HALF_HOURS))),
+            "end": _clock(
+                draw(st.sampled_from((0, 5, 6, 7, 8, 9))), draw(st.sampled_from(_HALF_HOURS))
+            ),
+        }
+        if draw(st.integers(0, 2)) == 0:
+            night["channels"] = _draw_channels(draw)
+        quiet.append(night)
+    if draw(st.integers(0, 2)) == 0:
+        begin = draw(st.integers(12 * 60, 13 * 60))
+        lunch: dict[str, Any] = {
+            "start": _clock(*divmod(begin, 60)),
+            "end": _clock(*divmod(begin + draw(st.integers(15, 60)), 60)),
+        }
+        if draw(st.booleans()):
+            lunch["channels"] = _draw_channels(draw)
+        quiet.append(lunch)
+    if quiet:
+        data["quiet_hours"] = quiet
+
+
+def _draw_small_policy(draw: st.DrawFn) -> Policy:
     country = draw(st.sampled_from(_COUNTRIES))
     data: dict[str, Any] = {
         "policy": "generated",
@@ -756,39 +821,7 @@ def _small_policy(draw: st.DrawFn) -> Policy:
         )
     if calendar:
         data["calendar"] = calendar
-    # Windows built so that every channel keeps some free time each working day: working hours
-    # start by 11:30 and end from 15:00, nights start from 20:00 and end by 09:30, lunch is short.
-    if draw(st.booleans()):
-        working: dict[str, Any] = {
-            "start": _clock(draw(st.integers(6, 11)), draw(st.sampled_from((0, 30)))),
-            "end": _clock(draw(st.integers(15, 21)), draw(st.sampled_from((0, 30)))),
-        }
-        if draw(st.booleans()):
-            working["channels"] = draw(_channel_sets())
-        data["working_hours"] = working
-    quiet: list[dict[str, Any]] = []
-    if draw(st.booleans()):
-        night: dict[str, Any] = {
-            "start": _clock(draw(st.integers(20, 23)), draw(st.sampled_from((0, 30)))),
-            "end": _clock(
-                draw(st.sampled_from((0, 5, 6, 7, 8, 9))), draw(st.sampled_from((0, 30)))
-            ),
-        }
-        if draw(st.integers(0, 2)) == 0:
-            night["channels"] = draw(_channel_sets())
-        quiet.append(night)
-    if draw(st.integers(0, 2)) == 0:
-        begin = draw(st.integers(12 * 60, 13 * 60))
-        length = draw(st.integers(15, 60))
-        lunch: dict[str, Any] = {
-            "start": _clock(*divmod(begin, 60)),
-            "end": _clock(*divmod(begin + length, 60)),
-        }
-        if draw(st.booleans()):
-            lunch["channels"] = draw(_channel_sets())
-        quiet.append(lunch)
-    if quiet:
-        data["quiet_hours"] = quiet
+    _draw_windows(draw, data)
     grades = draw(st.booleans())
     if grades:
         high = draw(st.integers(60, 95))
@@ -798,30 +831,32 @@ def _small_policy(draw: st.DrawFn) -> Policy:
             {"grade": "B", "min_score": low},
             {"grade": "C"},
         ]
-    if draw(st.booleans()):
-        stop = draw(
-            st.sampled_from(
-                ({"stage": ["won", "lost"]}, {"stage": "lost"}, {"happened": "promise_kept"})
-            )
-        )
-        data["stops"] = [{"id": "stop-1", "when": stop}]
+    stop = draw(st.integers(0, 3))
+    if stop:
+        when = ({"stage": ["won", "lost"]}, {"stage": "lost"}, {"happened": "promise_kept"})
+        data["stops"] = [{"id": "stop-1", "when": when[stop - 1]}]
     caps: list[dict[str, Any]] = []
     for index in range(draw(st.integers(0, 2))):
         cap: dict[str, Any] = {
             "id": f"cap-{index}",
             "max": draw(st.integers(1, 3)),
-            "within": draw(_durations(least=1, short=True)),
+            "within": _draw_duration(draw, least=1, short=True),
         }
         if draw(st.booleans()):
-            cap["channels"] = draw(_channel_sets())
+            cap["channels"] = _draw_channels(draw)
         if draw(st.integers(0, 3)) == 0:
             cap["when"] = {"attributes": {"vip": True}}
         caps.append(cap)
     if caps:
         data["caps"] = caps
     count = draw(st.integers(1, 4))
-    data["rules"] = [draw(_rule(index, grades, country)) for index in range(1, count + 1)]
+    data["rules"] = [_draw_rule(draw, index, grades, country) for index in range(1, count + 1)]
     return Policy.model_validate(data)
+
+
+@st.composite
+def _small_policies(draw: st.DrawFn) -> Policy:
+    return _draw_small_policy(draw)
 
 
 def small_policies() -> st.SearchStrategy[Policy]:
@@ -833,9 +868,10 @@ def small_policies() -> st.SearchStrategy[Policy]:
 
     Every one loads and compiles (``Engine(policy)`` does not raise) and leaves each channel some
     free time every working day. Their attributes are ``vip`` (boolean), ``distance_km`` (number)
-    and ``birthday``; their stages ``contacted``, ``quoted``, ``won``, ``lost``.
+    and ``birthday``; their stages ``contacted``, ``quoted``, ``won``, ``lost``; their domain
+    events ``show_closed``, ``quote_sent``, ``promise``, ``promise_kept``, ``meeting``.
     """
-    return _small_policy()
+    return _small_policies()
 
 
 # -- the closed loop ---------------------------------------------------------------------------

@@ -41,9 +41,9 @@ class Verdict:
     text: str
 
 
-def when(t: datetime) -> str:
+def when(t: datetime, state: LeadState) -> str:
     """A moment as a salesperson reads it, in the lead's zone: ``2025-04-30 10:30``."""
-    return t.isoformat(" ", "minutes")[:16]
+    return t.astimezone(state.zone).isoformat(" ", "minutes")[:16]
 
 
 def describe(event: Event) -> str:
@@ -108,8 +108,10 @@ def evaluate_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) 
     return _greeting(policy, rule, state)
 
 
-def _add(policy: CompiledPolicy, t: datetime, duration: Duration) -> datetime:
-    return policy.calendar.add(t, duration, day_start=policy.day_start)
+def _add(policy: CompiledPolicy, state: LeadState, t: datetime, duration: Duration) -> datetime:
+    """``t`` plus ``duration``, counted in the lead's zone (events keep the offset they were
+    written with; days, months and business days are the lead's)."""
+    return policy.calendar.add(t.astimezone(state.zone), duration, day_start=policy.day_start)
 
 
 def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
@@ -123,18 +125,18 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
         channel = rule.channel.choose(state, anchor)
         if channel is None:
             return [], _verdict(rule, False, "no channel it may use: opted out or no choice holds")
-    deadline = _add(policy, anchor.at, spec.within)
+    deadline = _add(policy, state, anchor.at, spec.within)
     met = _met(rule, state, anchor, channel)
     if met is not None:
         late = "late" if met.at > deadline else "on time"
         return [], _verdict(
             rule,
             False,
-            f"met {late}: {describe(met)} on {when(met.at)} after "
-            f"{describe(anchor)} on {when(anchor.at)}",
+            f"met {late}: {describe(met)} on {when(met.at, state)} after "
+            f"{describe(anchor)} on {when(anchor.at, state)}",
         )
     what = spec.task if spec.task is not None else f"contact by {channel}"
-    since = f"{describe(anchor).capitalize()} on {when(anchor.at)}, nothing done since"
+    since = f"{describe(anchor).capitalize()} on {when(anchor.at, state)}, nothing done since"
     reason = f"{_ask(rule, what.capitalize())} within {spec.within}: {since}"
     kind: ActionKind = "task" if spec.task is not None else "contact"
     proposals = [_proposal(rule, state, kind, channel, deadline, reason + ".")]
@@ -147,13 +149,14 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
         for step, delay in steps:
             if delay is None:
                 continue
-            at = _add(policy, deadline, delay)
+            at = _add(policy, state, deadline, delay)
             if state.now >= at:
+                by = when(deadline, state)
                 text = (
-                    f"Escalate to the manager: {what} was due by {when(deadline)} and is not done"
+                    f"Escalate to the manager: {what} was due by {by} and is not done"
                     if step == "escalate"
-                    else f"Reassign the lead: {what} was due by {when(deadline)} and is still not "
-                    f"done after {delay}"
+                    else f"Reassign the lead: {what} was due by {by} and is still not done "
+                    f"after {delay}"
                 )
                 proposals.append(
                     _proposal(
@@ -165,7 +168,7 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
                         text + ".",
                     )
                 )
-    return proposals, _verdict(rule, True, f"not met: {what} due by {when(deadline)}")
+    return proposals, _verdict(rule, True, f"not met: {what} due by {when(deadline, state)}")
 
 
 def _met(rule: CompiledRule, state: LeadState, anchor: Event, channel: str | None) -> Event | None:
@@ -201,14 +204,14 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
     if channel is None:
         return [], _verdict(rule, False, "no channel it may use: opted out or no choice holds")
     anchor = last if last is not None else start
-    due = _add(policy, anchor.at, interval)
+    due = _add(policy, state, anchor.at, interval)
     reason = (
         f"{_ask(rule, f'Contact by {channel}')}: at least every {interval}{backed_off}; "
-        f"last counted: {describe(anchor)} on {when(anchor.at)}."
+        f"last counted: {describe(anchor)} on {when(anchor.at, state)}."
     )
     return (
         [_proposal(rule, state, "contact", channel, due, reason)],
-        _verdict(rule, True, f"next {channel} contact due {when(due)}{backed_off}"),
+        _verdict(rule, True, f"next {channel} contact due {when(due, state)}{backed_off}"),
     )
 
 
@@ -264,15 +267,15 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
             continue
         if step.channel in state.blocked:
             return [], _verdict(rule, False, f"step {number} is on {step.channel}, opted out")
-        due = _add(policy, anchor.at, step.at)
+        due = _add(policy, state, anchor.at, step.at)
         what = step.say or _ask(rule, f"Contact by {step.channel}")
         reason = (
             f"{what.rstrip('.')}: step {number} of the sequence, {step.at} after "
-            f"{describe(anchor)} on {when(anchor.at)}."
+            f"{describe(anchor)} on {when(anchor.at, state)}."
         )
         return (
             [_proposal(rule, state, "contact", step.channel, due, reason, step.refs)],
-            _verdict(rule, True, f"step {number} due {when(due)}"),
+            _verdict(rule, True, f"step {number} due {when(due, state)}"),
         )
     repeat = spec.then
     if repeat is None:
@@ -285,15 +288,15 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         if event.channel == repeat.channel:
             last_done = event
             break
-    due = _add(policy, last_done.at, repeat.every)
+    due = _add(policy, state, last_done.at, repeat.every)
     what = repeat.say or _ask(rule, f"Contact by {repeat.channel}")
     reason = (
         f"{what.rstrip('.')}: every {repeat.every} after the sequence; last: "
-        f"{describe(last_done)} on {when(last_done.at)}."
+        f"{describe(last_done)} on {when(last_done.at, state)}."
     )
     return (
         [_proposal(rule, state, "contact", repeat.channel, due, reason, repeat.refs)],
-        _verdict(rule, True, f"repeat due {when(due)}"),
+        _verdict(rule, True, f"repeat due {when(due, state)}"),
     )
 
 

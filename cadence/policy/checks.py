@@ -71,9 +71,10 @@ def _walk_value(value: Any, path: Path_) -> Iterator[tuple[Path_, BaseModel]]:
 def _unknown(kind: str, name: str, known: Iterable[str], where: str = "") -> str:
     known = sorted(set(known))
     message = f"unknown {kind} '{name}'{where}"
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    by_lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
     if close:
-        message += f"; did you mean '{close[0]}'?"
+        message += f"; did you mean '{by_lower[close[0]]}'?"
     if 0 < len(known) <= 20:
         message += f" (known: {', '.join(known)})"
     elif not known:

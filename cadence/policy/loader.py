@@ -9,6 +9,7 @@ paths are then mapped back to ``file:line:column``.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -23,6 +24,32 @@ from cadence.policy.checks import Path_, check_policy
 from cadence.policy.models import Policy
 
 _Marks = dict[Path_, tuple[int, int]]
+
+
+class PolicyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with the YAML 1.2 reading of plain words: only true/false are
+    booleans (YAML 1.1 also reads yes/no/on/off, so Norway's code NO became False), and
+    21:00 is text, not the base-60 number 1260. Its resolver table is its own copy."""
+
+
+PolicyLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+PolicyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+PolicyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"),
+)
 
 
 class MarkedDocument:
@@ -48,6 +75,19 @@ class MarkedDocument:
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
+            own: set[str] = set()
+            for key_node, _ in node.value:
+                if (
+                    isinstance(key_node, yaml.ScalarNode)
+                    and key_node.tag != "tag:yaml.org,2002:merge"
+                ):
+                    if key_node.value in own:
+                        self._problem(
+                            key_node,
+                            "duplicate-key",
+                            f"the key '{key_node.value}' appears twice here; keep one",
+                        )
+                    own.add(key_node.value)
             self._constructor.flatten_mapping(node)
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -57,10 +97,6 @@ class MarkedDocument:
                     continue
                 key = key_node.value
                 child = (*path, key)
-                if key in result:
-                    self._problem(
-                        key_node, "duplicate-key", f"the key '{key}' appears twice here; keep one"
-                    )
                 self.key_marks[child] = (
                     key_node.start_mark.line + 1,
                     key_node.start_mark.column + 1,
@@ -102,7 +138,7 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
     """Validate a policy given as YAML text; ``file`` names it in messages."""
     document = MarkedDocument(file)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=PolicyLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -207,6 +243,12 @@ def _validation_problems(error: ValidationError, document: MarkedDocument) -> It
             if allowed:
                 message += f" (expected one of: {', '.join(allowed)})"
             yield Problem(document.location(loc, key=True), "unknown-key", message)
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            message = (
+                f"{_describe(loc)} must be a mapping of keys to values "
+                f"(key: value, or {{key: value}}), got {entry.get('input')!r}"
+            )
+            yield Problem(document.location(loc), "not-a-mapping", message)
         elif kind == "missing":
             message = f"{_describe(loc[:-1])} needs the key '{loc[-1]}'"
             yield Problem(document.location(loc[:-1]), "missing-key", message)

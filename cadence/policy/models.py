@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from cadence.durations import Duration
 from cadence.policy._base import DurationField, Model, TimeOfDay, Words
 from cadence.policy.conditions import CAPTURED, Condition, EventMatch
 
@@ -18,6 +19,11 @@ WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 #: The greeting occasion that means "the first day of each public holiday of the calendar".
 PUBLIC_HOLIDAYS = "public holidays"
+
+
+def _positive(duration: Duration, key: str) -> None:
+    if duration.amount <= 0:
+        raise ValueError(f"'{key}' must be a period longer than zero, got '{duration}'")
 
 
 class CalendarSpec(Model):
@@ -77,6 +83,11 @@ class Cap(Model):
     within: DurationField = Field(description="the length of the rolling period")
     channels: Words | None = Field(None, description="the channels counted; default: every channel")
     when: Condition | None = Field(None, description="only for leads where this holds")
+
+    @model_validator(mode="after")
+    def _within_is_a_period(self) -> Cap:
+        _positive(self.within, "within")
+        return self
 
 
 class ChannelChoice(Model):
@@ -170,6 +181,11 @@ class Cadence(Model):
     )
     backoff: Backoff | None = Field(None, description="what a rejection changes")
 
+    @model_validator(mode="after")
+    def _every_is_a_period(self) -> Cadence:
+        _positive(self.every, "every")
+        return self
+
 
 class Step(Model):
     """One step of a sequence, at an offset from the sequence's anchor."""
@@ -188,6 +204,11 @@ class Repeat(Model):
     channel: str = Field(description="the channel to use")
     say: str | None = Field(None, description="what to send or say, in words")
     refs: Words | None = Field(None, description="the clauses of the repetition")
+
+    @model_validator(mode="after")
+    def _every_is_a_period(self) -> Repeat:
+        _positive(self.every, "every")
+        return self
 
 
 class Sequence(Model):

@@ -571,12 +571,6 @@ def test_did_you_mean(policy: str, suggestion: str) -> None:
     assert f"did you mean '{suggestion}'?" in found
 
 
-@pytest.mark.xfail(
-    reason="cadence/policy/checks.py _unknown: difflib is case-sensitive, so a grade written 'a' "
-    "(grades A, B) or a country written 'cn' gets no suggestion; data.py's zone check already "
-    "matches case-insensitively",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("policy", "suggestion"),
     [
@@ -790,12 +784,6 @@ def test_unquoted_times_are_read_as_times() -> None:
     assert greeting is not None and greeting.at == time(10)
 
 
-@pytest.mark.xfail(
-    reason="cadence/policy/_base.py _time_of_day: an unquoted 24:00 is the number 1440 and is "
-    "refused ('got 1440', not what the user wrote), while the quoted '24:00' is accepted as the "
-    "end of the day",
-    strict=True,
-)
 def test_unquoted_24_00_is_the_end_of_the_day_like_quoted() -> None:
     policy = parse_policy(
         text(
@@ -813,12 +801,6 @@ def test_unquoted_24_00_is_the_end_of_the_day_like_quoted() -> None:
     assert policy.working_hours.end == time(23, 59, 59, 999999)
 
 
-@pytest.mark.xfail(
-    reason="cadence/policy/loader.py: values are still read as YAML 1.1, so Norway's country "
-    "code NO becomes False and the message ('Input should be a valid string, got False') does "
-    "not say to quote it",
-    strict=True,
-)
 def test_country_no_is_norway() -> None:
     policy_text = text(
         """
@@ -837,12 +819,6 @@ def test_country_no_is_norway() -> None:
         assert policy.calendar.country == "NO"
 
 
-@pytest.mark.xfail(
-    reason="cadence/policy/loader.py MarkedDocument.build: a key that overrides one brought in "
-    "by a YAML merge key (<<: *anchor) is reported as duplicate-key, though overriding is what "
-    "merge keys are for",
-    strict=True,
-)
 def test_a_merge_key_can_be_overridden() -> None:
     policy = parse_policy(
         text(
@@ -864,11 +840,6 @@ def test_a_merge_key_can_be_overridden() -> None:
 # -- values the checks let through -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="cadence/policy/models.py Cadence.every (and Repeat.every): '0 days' is accepted, and "
-    "the engine then asks for a contact 'at least every 0 days'",
-    strict=True,
-)
 def test_a_cadence_of_zero_days_is_refused() -> None:
     found = problems(
         """
@@ -881,12 +852,6 @@ def test_a_cadence_of_zero_days_is_refused() -> None:
     assert codes_of(found) == {"bad-value"}
 
 
-@pytest.mark.xfail(
-    reason="cadence/policy/loader.py: a part that must be a mapping but is a word is reported as "
-    "bad-value with pydantic's words ('Input should be a valid dictionary or instance of "
-    "CalendarSpec'), not as not-a-mapping as POLICY_CODES describes it",
-    strict=True,
-)
 def test_a_part_that_is_not_a_mapping() -> None:
     (found,) = problems(
         """
