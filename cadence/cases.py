@@ -31,7 +31,7 @@ import yaml
 from cadence.data import parse_event, parse_lead
 from cadence.engine import Engine
 from cadence.errors import Location, PolicyError, Problem
-from cadence.policy.loader import MarkedDocument
+from cadence.policy.loader import MarkedDocument, PolicyLoader
 from cadence.records import Action, Event, Lead
 
 _CHECKED = (
@@ -98,7 +98,7 @@ def load_cases(path: str | Path, *, default_timezone: str) -> list[Case]:
 def parse_cases(text: str, file: str = "<cases>", *, default_timezone: str) -> list[Case]:
     """Read cases given as YAML text; ``file`` names it in messages."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=PolicyLoader)
     except yaml.YAMLError as error:
         raise PolicyError([Problem(Location(file, 1, 1), "yaml-syntax", str(error))]) from None
     document = MarkedDocument(file)

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cadence.calendar import zone
+from cadence.cases import load_cases
 from cadence.data import read_events, read_leads, write_actions
 from cadence.engine import Engine, Explanation
 from cadence.errors import DataError, PolicyError
@@ -30,6 +31,8 @@ from cadence.records import Action, Event, Lead
 app = typer.Typer(
     name="cadence",
     help="Follow-up policies for leads: check them, and ask them what to do next.",
+    epilog="Example: cadence next policies/post_show.yaml --leads examples/show/leads.jsonl "
+    "--events examples/show/events.jsonl --now 2025-07-21T09:00:00+08:00",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -65,7 +68,7 @@ def _known_rule(engine: Engine, rule: str) -> None:
         )
 
 
-def _now(text: str | None, engine: Engine) -> datetime:
+def _now(text: str | None, engine: Engine, option: str = "--now") -> datetime:
     if text is None:
         return datetime.now(UTC)
     try:
@@ -79,7 +82,7 @@ def _now(text: str | None, engine: Engine) -> datetime:
     if moment is None or moment.tzinfo is None:
         _fail(
             [
-                f"--now: expected a date-time with an offset such as "
+                f"{option}: expected a date-time with an offset such as "
                 f"'2025-07-21T09:00:00+08:00', or a date, got '{text}'"
             ],
             _DATA_EXIT,
@@ -94,7 +97,14 @@ def _read(
     try:
         lead_map = read_leads(leads, default_timezone=engine.policy.timezone)
     except DataError as error:
-        _fail([str(p) for p in error.problems], _DATA_EXIT)
+        # Still check the events, every line but the lead ids (which need a sound leads file),
+        # so that one run reports every bad line of both files.
+        problems = [str(p) for p in error.problems]
+        try:
+            read_events(events, _AnyLead(), only_lead="")
+        except DataError as more:
+            problems.extend(str(p) for p in more.problems)
+        _fail(problems, _DATA_EXIT)
     if lead is not None and lead not in lead_map:
         problems.append(f"--lead: no lead '{lead}' in {leads}")
     try:
@@ -104,6 +114,13 @@ def _read(
     if problems:
         _fail(problems, _DATA_EXIT)
     return lead_map, history
+
+
+class _AnyLead(dict[str, Lead]):
+    """A stand-in for the leads while the leads file itself is bad: every id is taken as known."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
 
 
 @contextmanager
@@ -139,16 +156,26 @@ NowOpt = Annotated[
 def check(
     policies: Annotated[list[Path], typer.Argument(help="policy files", show_default=False)],
 ) -> None:
-    """Validate policies: every problem at once, as FILE:LINE:COLUMN: CODE: message."""
+    """Validate policies (and NAME.cases.yaml case files): every problem at once, as
+    FILE:LINE:COLUMN: CODE: message."""
     problems: list[str] = []
     for path in policies:
+        is_cases = path.name.endswith(".cases.yaml")
+        policy_path = (
+            path.with_name(path.name.replace(".cases.yaml", ".yaml")) if is_cases else path
+        )
         try:
-            policy = load_policy(path)
+            policy = load_policy(policy_path)
             Engine(policy)
+            if is_cases:
+                found = load_cases(path, default_timezone=policy.timezone)
         except PolicyError as error:
             problems.extend(str(p) for p in error.problems)
             continue
-        typer.echo(f"{path}: ok, policy '{policy.policy}' with {len(policy.rules)} rules")
+        if is_cases:
+            typer.echo(f"{path}: ok, {len(found)} cases for policy '{policy.policy}'")
+        else:
+            typer.echo(f"{path}: ok, policy '{policy.policy}' with {len(policy.rules)} rules")
     if problems:
         _fail(problems, _POLICY_EXIT)
 
@@ -185,7 +212,7 @@ def next_(
     if rule is not None:
         _known_rule(engine, rule)
     moment = _now(now, engine)
-    limit = _now(due_by, engine) if due_by is not None else None
+    limit = _now(due_by, engine, "--due-by") if due_by is not None else None
     lead_map, history = _read(engine, leads, events, lead)
     chosen = [lead] if lead is not None else list(lead_map)
     actions: list[Action] = []

@@ -103,15 +103,7 @@ def help_of(*command: str) -> str:
 @pytest.mark.parametrize(
     "command",
     [
-        pytest.param(
-            (),
-            marks=pytest.mark.xfail(
-                reason="cadence/cli.py: the Typer app has no epilog, so `cadence --help` shows "
-                "no 'Example:' line (each subcommand has one)",
-                strict=True,
-            ),
-            id="cadence",
-        ),
+        pytest.param((), id="cadence"),
         pytest.param(("check",), id="check"),
         pytest.param(("next",), id="next"),
         pytest.param(("explain",), id="explain"),
@@ -131,13 +123,6 @@ def _example_of(command: str) -> list[str]:
     return words[1:]
 
 
-@pytest.mark.xfail(
-    any(ROOT.glob("policies/*.cases.yaml")),
-    reason="cadence/cli.py check epilog (and README.md): 'cadence check policies/*.yaml' also "
-    "matches the case files policies/*.cases.yaml, which check reads as policies and refuses "
-    "(missing-key policy/timezone/rules, unknown-key 'cases')",
-    strict=True,
-)
 def test_the_example_of_check_help_runs() -> None:
     args = _example_of("check")
     expanded = [a for arg in args for a in (sorted(ROOT.glob(arg)) if "*" in arg else [arg])]
@@ -453,12 +438,6 @@ def test_next_with_bad_events_keeps_an_existing_output_file(bad_data: Path) -> N
     assert (bad_data / "actions.jsonl").read_text(encoding="utf-8") == "yesterday's actions\n"
 
 
-@pytest.mark.xfail(
-    reason="cadence/cli.py _read: when the leads file has a bad line it exits at once, so the "
-    "bad lines of the events file are only reported by a second run (the contract: every bad "
-    "line, every problem at once)",
-    strict=True,
-)
 def test_bad_lines_of_both_files_are_reported_at_once(tmp_path: Path) -> None:
     leads = LEADS + '{"id": "L3", "captured_at": "yesterday"}\n'
     (tmp_path / "leads.jsonl").write_text(leads, encoding="utf-8")
@@ -545,11 +524,6 @@ def test_an_invalid_now_exits_2_with_a_message(command: str, now: str) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    reason="cadence/cli.py next_: a bad --due-by goes through _now(), whose message names "
-    "'--now', so the user is told to fix the wrong option",
-    strict=True,
-)
 def test_an_invalid_due_by_is_named_in_the_message() -> None:
     result = cadence("next", POLICY, *DATA, *SHOW_NOW, "--lead", "L0002", "--due-by", "friday")
     assert result.returncode == 2
