@@ -190,20 +190,25 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
     if start is None:
         return [], _verdict(rule, False, f"waiting: no {spec.start.event.replace('_', ' ')} yet")
     counted = [m for name, m in rule.matchers.items() if name.startswith("counts.")]
-    last = _last_counted(state, start, counted, rule.channel.channels | _switch(rule))
+    last = _last_counted(state, start, counted, rule.channel.channels)
+    anchor = last if last is not None else start
     channel = rule.channel.choose(state)
     interval = spec.every
     backed_off = ""
-    if last is not None and spec.backoff is not None and last.outcome in spec.backoff.on:
-        if spec.backoff.multiply is not None:
-            interval = interval.times(spec.backoff.multiply)
-        switch = spec.backoff.switch_to
+    backoff = spec.backoff
+    if last is not None and backoff is not None and last.outcome in backoff.on:
+        # The backoff holds until the next touch that counts: the interval is longer and, with
+        # switch_to, the contact moves to that channel, whose touches then reset the clock.
+        if backoff.multiply is not None:
+            interval = interval.times(backoff.multiply)
+        switch = backoff.switch_to
         if switch is not None and switch not in state.blocked:
             channel = switch
+            switched = _last_counted(state, last, [], frozenset((switch,)))
+            anchor = switched if switched is not None else last
         backed_off = f" (backed off after the {last.outcome} {last.channel} touch)"
     if channel is None:
         return [], _verdict(rule, False, "no channel it may use: opted out or no choice holds")
-    anchor = last if last is not None else start
     due = _add(policy, state, anchor.at, interval)
     reason = (
         f"{_ask(rule, f'Contact by {channel}')}: at least every {interval}{backed_off}; "
@@ -213,13 +218,6 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
         [_proposal(rule, state, "contact", channel, due, reason)],
         _verdict(rule, True, f"next {channel} contact due {when(due, state)}{backed_off}"),
     )
-
-
-def _switch(rule: CompiledRule) -> frozenset[str]:
-    spec = rule.rule.cadence
-    if spec is not None and spec.backoff is not None and spec.backoff.switch_to is not None:
-        return frozenset((spec.backoff.switch_to,))
-    return frozenset()
 
 
 def _last_counted(
