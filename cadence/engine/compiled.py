@@ -6,7 +6,7 @@ Everything here is immutable after construction, so one compiled policy can serv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cadence.calendar import BusinessCalendar, TimeWindow, zone
@@ -101,6 +101,16 @@ class CompiledCap:
     channels: frozenset[str]
     when: Predicate | None
     within: Duration
+    length: timedelta | None  # the window as elapsed time, for hours, days and weeks
+
+
+_ELAPSED_UNITS = {"hours": 3600, "days": 86400, "weeks": 7 * 86400}
+
+
+def _elapsed(duration: Duration) -> timedelta | None:
+    """A duration in hours, days or weeks as elapsed time; ``None`` for calendar units."""
+    seconds = _ELAPSED_UNITS.get(duration.unit)
+    return None if seconds is None else timedelta(seconds=seconds * duration.amount)
 
 
 class CompiledPolicy:
@@ -134,7 +144,12 @@ class CompiledPolicy:
         self.stops = tuple((s, self.condition(s.when)) for s in policy.stops)
         self.caps = tuple(
             CompiledCap(
-                c.id, c.max, frozenset(c.channels or CHANNELS), self._condition(c.when), c.within
+                c.id,
+                c.max,
+                frozenset(c.channels or CHANNELS),
+                self._condition(c.when),
+                c.within,
+                _elapsed(c.within),
             )
             for c in policy.caps
         )

@@ -85,15 +85,28 @@ def _violation(
     """``None`` when a contact at ``at`` keeps the cap; otherwise the next moment worth trying.
 
     Every window ``(end - within, end]`` that would hold the new contact is checked: the one
-    ending at ``at`` and those ending at each later contact less than ``within`` after it.
+    ending at ``at`` and those ending at each later contact less than ``within`` after it. Windows
+    in hours, days or weeks are elapsed time (7 days = 168 hours, whatever the DST changes);
+    months and business days follow the calendar in the lead's zone.
     """
-    calendar = policy.calendar
-    window = cap.within
-    horizon = calendar.add(at.astimezone(zone), window).astimezone(UTC)
+    length = cap.length
+    if length is not None:  # hours, days, weeks: a rolling window of elapsed time
+        if bisect_right(times, at + length) - bisect_right(times, at - length) < cap.max:
+            return None  # fewer than max contacts within a window's length either side
+        horizon = at + length
+    else:
+        horizon = policy.calendar.add(at.astimezone(zone), cap.within).astimezone(UTC)
     for end in [at] + [s for s in times if at < s < horizon]:
-        begin = calendar.subtract(end.astimezone(zone), window).astimezone(UTC)
+        begin = end - length if length is not None else _before(policy, cap, end, zone)
         first = bisect_right(times, begin)
         if bisect_right(times, end) - first + 1 > cap.max:
             # Wait until the oldest contact in this window leaves it.
-            return calendar.add(times[first].astimezone(zone), window).astimezone(UTC)
+            oldest = times[first]
+            if length is not None:
+                return oldest + length
+            return policy.calendar.add(oldest.astimezone(zone), cap.within).astimezone(UTC)
     return None
+
+
+def _before(policy: CompiledPolicy, cap: CompiledCap, end: datetime, zone: ZoneInfo) -> datetime:
+    return policy.calendar.subtract(end.astimezone(zone), cap.within).astimezone(UTC)
