@@ -140,6 +140,8 @@ class BusinessCalendar:
             self._language = _check_country(country, subdivision)
         self._lock = threading.Lock()
         self._years: dict[int, _Year] = {}
+        # Holiday periods from a date, for greetings: many leads ask for the same day.
+        self._periods: dict[date, tuple[tuple[date, str], ...]] = {}
 
     def __repr__(self) -> str:
         days = tuple(i for i in range(7) if self._weekday_works[i])
@@ -168,6 +170,16 @@ class BusinessCalendar:
         start = _as_date(start)
         if type(limit_days) is not int or limit_days < 0:
             raise ValueError(f"limit_days must be a whole number >= 0, got {limit_days!r}")
+        if limit_days == 400:
+            found = self._periods.get(start)
+            if found is None:
+                found = tuple(self._holidays_from(start, limit_days))
+                self._periods[start] = found  # one assignment: safe to race, same value
+            yield from found
+            return
+        yield from self._holidays_from(start, limit_days)
+
+    def _holidays_from(self, start: date, limit_days: int) -> Iterator[tuple[date, str]]:
         in_period = self._period_under_way(start)
         d = start
         for _ in range(limit_days):
