@@ -115,7 +115,15 @@ class BusinessCalendar:
     when it is in the working week and not a public holiday, or when it is a make-up workday.
     """
 
-    __slots__ = ("_country", "_language", "_lock", "_subdivision", "_weekday_works", "_years")
+    __slots__ = (
+        "_country",
+        "_language",
+        "_lock",
+        "_periods",
+        "_subdivision",
+        "_weekday_works",
+        "_years",
+    )
 
     def __init__(
         self,
