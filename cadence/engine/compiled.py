@@ -168,7 +168,9 @@ class CompiledPolicy:
         if name is None:
             return self.zone
         found = self.zones.get(name)
-        return found if found is not None else zone(name)
+        if found is None:
+            found = self.zones[name] = zone(name)  # zones are immutable: safe to share
+        return found
 
     def _channels(self, choices: tuple[ChannelChoice, ...]) -> ChannelRule:
         return ChannelRule(tuple((c.use, self._condition(c.when)) for c in choices))
