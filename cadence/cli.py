@@ -294,7 +294,7 @@ def render_explanation(explanation: Explanation) -> Iterator[str]:
         return
     yield "Rules:"
     for verdict in e.verdicts:
-        mark = "fires" if verdict.fired else "quiet"
+        mark = "asks" if verdict.fired else "no action"
         refs = f" [{', '.join(verdict.refs)}]" if verdict.refs else ""
         yield f"  {verdict.rule}{refs}: {mark}: {verdict.text}"
     yield f"Actions ({len(e.actions)}):"

@@ -8,11 +8,11 @@ day counting in ``docs/day-counting.md``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cadence.engine.compiled import CompiledPolicy
-from cadence.engine.rules import Proposal, Verdict, evaluate_rule
+from cadence.engine.rules import Proposal, Verdict, evaluate_rule, when
 from cadence.engine.schedule import place
 from cadence.engine.state import LeadState, replay
 from cadence.errors import PolicyError
@@ -92,7 +92,10 @@ class Engine:
             proposals.extend(found)
             if explain:
                 verdicts.append(verdict)
+        asked = [p.due for p in proposals] if explain else []
         place(policy, state, proposals)
+        if explain:
+            verdicts = _with_moves(verdicts, proposals, asked, state)
         zone = state.zone
         now_local = state.now
         actions = [
@@ -111,6 +114,22 @@ class Engine:
         ]
         actions.sort(key=Action.sort_key)
         return actions, state, None, verdicts
+
+
+def _with_moves(
+    verdicts: list[Verdict], proposals: list[Proposal], asked: list[datetime], state: LeadState
+) -> list[Verdict]:
+    """Verdicts that also say where quiet hours, working hours or caps moved a contact."""
+    moved: dict[str, str] = {}
+    for proposal, before in zip(proposals, asked, strict=True):
+        if proposal.due != before:
+            moved[proposal.rule.rule.id] = when(proposal.due, state)
+    return [
+        replace(v, text=f"{v.text}; moved to {moved[v.rule]} by quiet hours, working hours or caps")
+        if v.rule in moved
+        else v
+        for v in verdicts
+    ]
 
 
 __all__ = ["Engine", "Explanation", "Verdict"]

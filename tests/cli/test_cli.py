@@ -481,16 +481,16 @@ def test_explain_gives_every_rule_a_verdict(l0002: list[dict[str, Any]]) -> None
     assert out[1] == "  stage won, grade A, owner Gao Feng"
     verdicts = {}
     for line in out[out.index("Rules:") + 1 : out.index(f"Actions ({len(l0002)}):")]:
-        match = re.fullmatch(r"  (\S+)(?: \[[^]]*\])?: (fires|quiet): (.+)", line)
+        match = re.fullmatch(r"  (\S+)(?: \[[^]]*\])?: (asks|no action): (.+)", line)
         assert match is not None, line
         verdicts[match.group(1)] = (match.group(2), match.group(3))
     rules = [rule.id for rule in load_policy(ROOT / POLICY).rules]
     assert list(verdicts) == rules
-    assert {rule for rule, (verdict, _) in verdicts.items() if verdict == "fires"} == {
+    assert {rule for rule, (verdict, _) in verdicts.items() if verdict == "asks"} == {
         a["rule"] for a in l0002
     }
     assert verdicts["first-contact"] == (
-        "quiet",
+        "no action",
         "does not apply: its 'when' condition does not hold",
     )
     assert verdicts["deposit-chase"][1].startswith("not met: contact by phone due by")
