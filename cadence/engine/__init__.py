@@ -91,7 +91,7 @@ class Engine:
             found, verdict = evaluate_rule(policy, rule, state)
             proposals.extend(found)
             if explain:
-                verdicts.append(verdict)
+                verdicts.append(verdict())
         asked = [p.due for p in proposals] if explain else []
         place(policy, state, proposals)
         if explain:

@@ -6,6 +6,8 @@ hours and caps move them) and a sentence saying what it concluded, for ``explain
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -85,19 +87,22 @@ def _proposal(
     )
 
 
-Result = tuple[list[Proposal], Verdict]
+Result = tuple[list[Proposal], Callable[[], Verdict]]
 
 
-def _verdict(rule: CompiledRule, fired: bool, text: str) -> Verdict:
-    return Verdict(rule.rule.id, rule.rule.refs, fired, text)
+def _verdict(rule: CompiledRule, fired: bool, text: Callable[[], str]) -> Callable[[], Verdict]:
+    """A verdict written only when asked for (by ``explain``): most evaluations never read it."""
+    return lambda: Verdict(rule.rule.id, rule.rule.refs, fired, text())
 
 
 def evaluate_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
     """Apply one rule to one lead: its proposals and its verdict."""
     if rule.when is not None and not rule.when(state, None):
-        return [], _verdict(rule, False, "does not apply: its 'when' condition does not hold")
+        return [], _verdict(
+            rule, False, lambda: "does not apply: its 'when' condition does not hold"
+        )
     if rule.until is not None and rule.until(state, None):
-        return [], _verdict(rule, False, "has ended: its 'until' condition holds")
+        return [], _verdict(rule, False, lambda: "has ended: its 'until' condition holds")
     kind = rule.rule.kind
     if kind == "obligation":
         return _obligation(policy, rule, state)
@@ -119,12 +124,16 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
     assert spec is not None
     anchor = rule.matchers["after"].anchor(state, spec.occurrence)
     if anchor is None:
-        return [], _verdict(rule, False, f"waiting: no {spec.after.event.replace('_', ' ')} yet")
+        return [], _verdict(
+            rule, False, lambda: f"waiting: no {spec.after.event.replace('_', ' ')} yet"
+        )
     channel: str | None = None
     if rule.channel is not None:
         channel = rule.channel.choose(state, anchor)
         if channel is None:
-            return [], _verdict(rule, False, "no channel it may use: opted out or no choice holds")
+            return [], _verdict(
+                rule, False, lambda: "no channel it may use: opted out or no choice holds"
+            )
     deadline = _add(policy, state, anchor.at, spec.within)
     met = _met(rule, state, anchor, channel)
     if met is not None:
@@ -132,8 +141,10 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
         return [], _verdict(
             rule,
             False,
-            f"met {late}: {describe(met)} on {when(met.at, state)} after "
-            f"{describe(anchor)} on {when(anchor.at, state)}",
+            lambda: (
+                f"met {late}: {describe(met)} on {when(met.at, state)} after "
+                f"{describe(anchor)} on {when(anchor.at, state)}"
+            ),
         )
     what = spec.task if spec.task is not None else f"contact by {channel}"
     since = f"{describe(anchor).capitalize()} on {when(anchor.at, state)}, nothing done since"
@@ -168,7 +179,9 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
                         text + ".",
                     )
                 )
-    return proposals, _verdict(rule, True, f"not met: {what} due by {when(deadline, state)}")
+    return proposals, _verdict(
+        rule, True, lambda: f"not met: {what} due by {when(deadline, state)}"
+    )
 
 
 def _met(rule: CompiledRule, state: LeadState, anchor: Event, channel: str | None) -> Event | None:
@@ -188,7 +201,9 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
     assert spec is not None and rule.channel is not None
     start = rule.matchers["start"].latest(state)
     if start is None:
-        return [], _verdict(rule, False, f"waiting: no {spec.start.event.replace('_', ' ')} yet")
+        return [], _verdict(
+            rule, False, lambda: f"waiting: no {spec.start.event.replace('_', ' ')} yet"
+        )
     counted = [m for name, m in rule.matchers.items() if name.startswith("counts.")]
     last = _last_counted(state, start, counted, rule.channel.channels)
     anchor = last if last is not None else start
@@ -208,7 +223,9 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
             anchor = switched if switched is not None else last
         backed_off = f" (backed off after the {last.outcome} {last.channel} touch)"
     if channel is None:
-        return [], _verdict(rule, False, "no channel it may use: opted out or no choice holds")
+        return [], _verdict(
+            rule, False, lambda: "no channel it may use: opted out or no choice holds"
+        )
     due = _add(policy, state, anchor.at, interval)
     reason = (
         f"{_ask(rule, f'Contact by {channel}')}: at least every {interval}{backed_off}; "
@@ -216,7 +233,7 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
     )
     return (
         [_proposal(rule, state, "contact", channel, due, reason)],
-        _verdict(rule, True, f"next {channel} contact due {when(due, state)}{backed_off}"),
+        _verdict(rule, True, lambda: f"next {channel} contact due {when(due, state)}{backed_off}"),
     )
 
 
@@ -248,7 +265,9 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     assert spec is not None
     anchor = rule.matchers["after"].anchor(state, spec.occurrence)
     if anchor is None:
-        return [], _verdict(rule, False, f"waiting: no {spec.after.event.replace('_', ' ')} yet")
+        return [], _verdict(
+            rule, False, lambda: f"waiting: no {spec.after.event.replace('_', ' ')} yet"
+        )
     after = [e for e in state.touches if e.at >= anchor.at and e is not anchor]
     position = 0
     last_done = anchor
@@ -264,7 +283,8 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
             position += 1
             continue
         if step.channel in state.blocked:
-            return [], _verdict(rule, False, f"step {number} is on {step.channel}, opted out")
+            blocked = f"step {number} is on {step.channel}, opted out"
+            return [], _verdict(rule, False, blocked.__str__)
         due = _add(policy, state, anchor.at, step.at)
         what = step.say or _ask(rule, f"Contact by {step.channel}")
         reason = (
@@ -273,13 +293,15 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         )
         return (
             [_proposal(rule, state, "contact", step.channel, due, reason, step.refs)],
-            _verdict(rule, True, f"step {number} due {when(due, state)}"),
+            _verdict(rule, True, functools.partial(_step_due, number, due, state)),
         )
     repeat = spec.then
     if repeat is None:
-        return [], _verdict(rule, False, "done: every step of the sequence has been carried out")
+        return [], _verdict(
+            rule, False, lambda: "done: every step of the sequence has been carried out"
+        )
     if repeat.channel in state.blocked:
-        return [], _verdict(rule, False, f"repeats on {repeat.channel}, opted out")
+        return [], _verdict(rule, False, lambda: f"repeats on {repeat.channel}, opted out")
     for event in reversed(after):
         if event.at < last_done.at:
             break
@@ -294,15 +316,19 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     )
     return (
         [_proposal(rule, state, "contact", repeat.channel, due, reason, repeat.refs)],
-        _verdict(rule, True, f"repeat due {when(due, state)}"),
+        _verdict(rule, True, lambda: f"repeat due {when(due, state)}"),
     )
+
+
+def _step_due(number: int, due: datetime, state: LeadState) -> str:
+    return f"step {number} due {when(due, state)}"
 
 
 def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
     spec = rule.rule.greeting
     assert spec is not None
     if spec.channel in state.blocked:
-        return [], _verdict(rule, False, f"greets on {spec.channel}, opted out")
+        return [], _verdict(rule, False, lambda: f"greets on {spec.channel}, opted out")
     today = state.now.date()
     first = max(today, state.captured.at.date())
     greeted = {
@@ -314,13 +340,13 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     else:
         occasion = _next_anniversary(state.attributes.get(spec.on), spec.on, first, greeted)
     if occasion is None:
-        return [], _verdict(rule, False, f"no {spec.on} date to greet on")
+        return [], _verdict(rule, False, lambda: f"no {spec.on} date to greet on")
     day, name = occasion
     due = datetime.combine(day, spec.at, tzinfo=state.zone)
     reason = f"{_ask(rule, f'Send {name} greetings by {spec.channel}')} on {day:%Y-%m-%d}."
     return (
         [_proposal(rule, state, "contact", spec.channel, due, reason)],
-        _verdict(rule, True, f"next greeting: {name} on {day:%Y-%m-%d}"),
+        _verdict(rule, True, lambda: f"next greeting: {name} on {day:%Y-%m-%d}"),
     )
 
 
