@@ -149,9 +149,10 @@ def read_events(
     file = str(path)
     problems: list[Problem] = []
     history: defaultdict[str, list[Event]] = defaultdict(list)
+    offsets: dict[Any, tzinfo] = {}
     with _no_gc():
         for number, fields in _records(path, fmt, ("lead_id", "at", "type"), problems):
-            event = _quick_event(fields, leads)
+            event = _quick_event(fields, leads, offsets)
             if event is None:
                 issues: _Issues = []
                 event = _event(fields, leads, issues)
@@ -424,8 +425,13 @@ def _lead(
     return Lead(lead_id, captured_at, zone_name, owner, manager, score, grade, stage, attributes)
 
 
-def _quick_event(fields: dict[str, Any], leads: Mapping[str, Lead]) -> Event | None:
-    """The event of a plain, well-formed line; None sends the line to :func:`_event`."""
+def _quick_event(
+    fields: dict[str, Any], leads: Mapping[str, Lead], offsets: dict[Any, tzinfo]
+) -> Event | None:
+    """The event of a plain, well-formed line; None sends the line to :func:`_event`.
+
+    Times with the same offset share one zone object (``offsets``): Python compares datetimes
+    with the same zone object directly, and ten times slower otherwise."""
     get = fields.get
     lead_id, text, kind = get("lead_id"), get("at"), get("type")
     if type(lead_id) is not str or lead_id not in leads or type(text) is not str:
@@ -453,8 +459,14 @@ def _quick_event(fields: dict[str, Any], leads: Mapping[str, Lead]) -> Event | N
         at = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if at.tzinfo is None:
+    zone = at.tzinfo
+    if zone is None:
         return None
+    shared = offsets.get(zone)
+    if shared is None:
+        offsets[zone] = zone
+    elif shared is not zone:
+        at = at.replace(tzinfo=shared)
     return Event(lead_id, at, kind, channel, outcome, value)
 
 

@@ -62,6 +62,10 @@ class LeadState:
 
 def replay(lead: Lead, events: Iterable[Event], now: datetime, zone: ZoneInfo) -> LeadState:
     """Replay the events up to ``now`` (in time order; same-instant events in the given order)."""
+    events = events if isinstance(events, list | tuple) else list(events)
+    if events:
+        # Written in the events' own zone object, `now` compares with them field by field.
+        now = now.astimezone(events[0].at.tzinfo)
     history = sorted((e for e in events if e.at <= now), key=_by_time)
     captured = Event(lead.id, lead.captured_at.astimezone(zone), CAPTURED)
     stage = lead.stage
