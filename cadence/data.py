@@ -313,7 +313,7 @@ def _json_records(
                 raise ValueError(end)
         except (ValueError, RecursionError):
             try:  # the slow way, for the whole check and a precise message
-                fields = json.loads(text)
+                fields = json.loads(text.rstrip("\r\n"))
             except json.JSONDecodeError as error:
                 message = f"this line is not valid JSON: {error.msg} at column {error.colno}"
                 problems.append(Problem(Location(file, number), "bad-line", message))

@@ -451,12 +451,6 @@ def test_bad_lines_of_both_files_are_reported_at_once(tmp_path: Path) -> None:
     assert set(GOLDEN_DATA[1:]) <= set(printed)  # not the unknown lead: L9 is unknown anyway
 
 
-@pytest.mark.xfail(
-    reason="cadence/data.py _json_records: the line is decoded with its newline, so a JSON error "
-    "at the end of the line is reported as 'at column 1' (json's line 2) instead of the column "
-    "where the line ends",
-    strict=True,
-)
 def test_an_unclosed_json_object_is_located_at_the_end_of_the_line(tmp_path: Path) -> None:
     (tmp_path / "leads.jsonl").write_text(LEADS, encoding="utf-8")
     line = '{"lead_id": "L1", "at": "2025-04-28T10:00:00+08:00", "type": "touch", "channel": "x"'
