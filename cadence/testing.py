@@ -86,7 +86,6 @@ OUTCOMES: Final = ("reached", "no_answer", "declined", "interested", "put_off")
 
 _OWNERS: Final = ("ann", "bao", "chen", "dara")
 _MANAGERS: Final = ("mia", "ren")
-_ID_ALPHABET: Final = "abcdefghijklmnopqrstuvwxyz0123456789-"
 _DATE_LIKE: Final = re.compile(r"birth|anniversar|date|_day$|^day_")
 #: Zones and offsets that event times and ``now`` are written in, besides the lead's own.
 _WRITING_ZONES: Final[tuple[tzinfo, ...]] = (
@@ -385,7 +384,7 @@ def _draw_lead(
         if draw(st.integers(0, 3)):
             attributes[name] = _draw_value(draw, values)
     return Lead(
-        id=draw(st.text(_ID_ALPHABET, min_size=1, max_size=8)),
+        id=f"L{draw(st.integers(0, 99_999))}",
         captured_at=captured.astimezone(_named_zone(zone_name)),
         timezone=timezone_field,
         owner=draw(st.sampled_from((None, *_OWNERS))),
@@ -465,11 +464,13 @@ def _draw_history(
     captured = lead.captured_at.astimezone(UTC)
     events: list[Event] = []
     instants: list[datetime] = []
-    # One "more?" choice before each event, so that shrinking can drop any event of the history.
+    # One choice before each event: stop, the instant of an earlier event, or a new instant. It
+    # shrinks towards stopping, so that shrinking can drop any event of the history.
     for index in range(max_events):
-        if not draw(st.integers(0, 5)):
+        choice = draw(st.integers(0, 11))
+        if choice < 2:
             break
-        if index and draw(st.integers(0, 4)) == 0:  # at the same instant as an earlier event
+        if index and choice < 4:  # at the same instant as an earlier event
             at = instants[draw(st.integers(0, index - 1))]
         else:
             at = _draw_instant(
@@ -479,7 +480,9 @@ def _draw_history(
         kind = draw(st.sampled_from(vocabulary.kinds))
         written = at.astimezone(_draw_written(draw, tz))
         events.append(_draw_event(draw, vocabulary, lead.id, written, kind))
-    events.sort(key=lambda e: e.at)  # stable: events at one instant keep their drawn order
+    # In time order (compared in UTC: datetimes sharing a zone compare by wall clock), events
+    # at one instant in their drawn order.
+    events.sort(key=lambda e: e.at.astimezone(UTC))
     return events
 
 
@@ -907,8 +910,10 @@ def carry_out(
         ]
         if not contacts:
             break
-        action = min(contacts, key=Action.sort_key)
-        if action.due > now:
+        # Instants compared in UTC: datetimes sharing a zone compare by wall clock, which is
+        # wrong in the hour the clocks go back over.
+        action = min(contacts, key=lambda a: (a.due.astimezone(UTC), a.rule))
+        if action.due.astimezone(UTC) > now.astimezone(UTC):
             now = action.due
         history.append(Event(lead.id, now, "touch", action.channel, "reached"))
         made.append((now, action))
