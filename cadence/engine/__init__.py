@@ -97,7 +97,7 @@ class Engine:
         if explain:
             verdicts = _with_moves(verdicts, proposals, asked, state)
         zone = state.zone
-        now_local = state.now
+        now_stamp = state.now.timestamp()
         actions = [
             Action(
                 lead.id,
@@ -107,7 +107,7 @@ class Engine:
                 p.channel,
                 p.assignee,
                 p.due.astimezone(zone),
-                p.due < now_local,
+                p.due.timestamp() < now_stamp,
                 p.reason,
             )
             for p in proposals

@@ -334,15 +334,20 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     greeted = {
         e.at.astimezone(state.zone).date() for e in state.touches if e.channel == spec.channel
     }
-    occasion: tuple[date, str] | None = None
-    if spec.on == PUBLIC_HOLIDAYS:
-        occasion = _next_holiday(policy.calendar, first, greeted)
-    else:
-        occasion = _next_anniversary(state.attributes.get(spec.on), spec.on, first, greeted)
-    if occasion is None:
-        return [], _verdict(rule, False, lambda: f"no {spec.on} date to greet on")
-    day, name = occasion
-    due = datetime.combine(day, spec.at, tzinfo=state.zone)
+    captured = state.captured.at.timestamp()
+    while True:
+        occasion: tuple[date, str] | None = None
+        if spec.on == PUBLIC_HOLIDAYS:
+            occasion = _next_holiday(policy.calendar, first, greeted)
+        else:
+            occasion = _next_anniversary(state.attributes.get(spec.on), spec.on, first, greeted)
+        if occasion is None:
+            return [], _verdict(rule, False, lambda: f"no {spec.on} date to greet on")
+        day, name = occasion
+        due = datetime.combine(day, spec.at, tzinfo=state.zone)
+        if due.timestamp() >= captured:
+            break
+        greeted.add(day)  # the occasion's hour had passed when the lead was captured
     reason = f"{_ask(rule, f'Send {name} greetings by {spec.channel}')} on {day:%Y-%m-%d}."
     return (
         [_proposal(rule, state, "contact", spec.channel, due, reason)],

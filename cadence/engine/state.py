@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,8 +18,10 @@ from cadence.records import CHANNELS, Event, Lead
 _ALL_CHANNELS = frozenset(CHANNELS)
 
 
-def _by_time(event: Event) -> datetime:
-    return event.at
+def _by_time(event: Event) -> float:
+    # A timestamp, not the datetime: datetimes sharing a zone with DST compare by wall clock,
+    # which misorders the hour the clocks go back over.
+    return event.at.timestamp()
 
 
 @dataclass(slots=True)
@@ -63,9 +65,12 @@ class LeadState:
 def replay(lead: Lead, events: Iterable[Event], now: datetime, zone: ZoneInfo) -> LeadState:
     """Replay the events up to ``now`` (in time order; same-instant events in the given order)."""
     events = events if isinstance(events, list | tuple) else list(events)
-    if events:
-        # Written in the events' own zone object, `now` compares with them field by field.
+    if events and type(events[0].at.tzinfo) is timezone:
+        # Written in the events' own fixed-offset zone object, `now` compares with them field by
+        # field (a zone with DST would compare by wall clock: wrong in the repeated hour).
         now = now.astimezone(events[0].at.tzinfo)
+    elif events:
+        now = now.astimezone(UTC)
     history = sorted((e for e in events if e.at <= now), key=_by_time)
     captured = Event(lead.id, lead.captured_at.astimezone(zone), CAPTURED)
     stage = lead.stage

@@ -19,19 +19,19 @@ tested against the holidays package) is shared with the engine.
    (reassignment) time has come;
 8. evaluation is pure: the same answer twice, inputs untouched.
 
-What the properties found is pinned by ``xfail(strict=True)`` tests at the end of the module, each
-on its smallest counterexample, so that the suite turns red when one is fixed: engine defects D1
-(a cap in months crashes in the hour the clocks go back over), D3 (a greeting due before capture),
-D4 (``overdue`` wrong in that hour), D5 (events written with the lead's zone misordered in that
-hour); policy gaps G1 (renovation_sms forgets a lead after a showroom visit) and G2 (every shipped
-policy forgets a lead opted out of the channels it keeps in touch by, but not of all). Where a
-property steps around one of them, it says so and names it.
+What the properties found and is not fixed yet is pinned by ``xfail(strict=True)`` tests at the
+end of the module, each on its smallest counterexample, so that the suite turns red when one is
+fixed: engine defect D1 (a cap in months crashes in the hour the clocks go back over) and policy
+gap G2 (every shipped policy forgets a lead opted out of the channels it keeps in touch by, but
+not of all). Where a property steps around one of them, it says so and names it. Found and fixed:
+D2 (days counted in an event's own offset), D3 (a greeting due before capture), D4 (``overdue``
+in the repeated hour), D5 (events in the repeated hour misordered), G1 (renovation_sms forgot a
+lead after a showroom visit); their tests stay as regression tests.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,21 +123,9 @@ def fixed(t: datetime) -> datetime:
     return t.astimezone(timezone(offset))
 
 
-def settle(policy: Policy, case: Case) -> Case:
-    """The case, with every time written with a fixed offset if one of them is in an hour that
-    happens twice in the lead's zone: defect D5 (pinned below) would otherwise misorder it."""
-    lead, events, now = case
-    tz = zone(lead.timezone or policy.timezone)
-    moments = [lead.captured_at, now, *(e.at for e in events)]
-    if not any(ambiguous(t, tz) for t in moments):
-        return case
-    lead = dataclasses.replace(lead, captured_at=fixed(lead.captured_at))
-    return lead, [rewrite(e, fixed(e.at)) for e in events], fixed(now)
-
-
 def shipped(data: st.DataObject, name: str, *, dst: bool = False) -> tuple[Policy, Engine, Case]:
     case = data.draw(DST_CASES[name] if dst else CASES[name], label="lead, events, now")
-    return SHIPPED[name], ENGINES[name], settle(SHIPPED[name], case)
+    return SHIPPED[name], ENGINES[name], case
 
 
 def generated(data: st.DataObject, *, dst: bool = False) -> tuple[Policy, Engine, Case]:
@@ -145,7 +133,7 @@ def generated(data: st.DataObject, *, dst: bool = False) -> tuple[Policy, Engine
     case = data.draw(
         around_dst(policy) if dst else lead_histories(policy), label="lead, events, now"
     )
-    return policy, Engine(policy), settle(policy, case)
+    return policy, Engine(policy), case
 
 
 def rewrite(event: Event, at: datetime) -> Event:
@@ -252,11 +240,14 @@ class Facts:
     def of_type(self, kind: str) -> list[Event]:
         return [self.captured] if kind == CAPTURED else [e for e in self.history if e.type == kind]
 
-    def latest(self, match: EventMatch) -> Event | None:
+    def latest(self, match: EventMatch, occurrence: str = "latest") -> Event | None:
+        """The occurrence of a matching event that anchors a rule: the latest, or the first."""
         found = [
             e for e in self.of_type(match.event) if match.event == CAPTURED or matches(match, e)
         ]
-        return found[-1] if found else None
+        if not found:
+            return None
+        return found[0] if occurrence == "first" else found[-1]
 
 
 def history_of(events: Sequence[Event], now: datetime) -> list[Event]:
@@ -504,8 +495,7 @@ def check_windows(
     for action in evaluate(policy, engine, lead, events, now):
         local = action.due.astimezone(tz)
         assert action.due.utcoffset() == local.utcoffset(), "due is written in the lead's zone"
-        if not (ambiguous(action.due, tz) and ambiguous(now, tz)):  # else defect D4, pinned below
-            assert action.overdue == (utc(action.due) < utc(now)), "overdue exactly when due < now"
+        assert action.overdue == (utc(action.due) < utc(now)), "overdue exactly when due < now"
         if action.kind != "contact":
             continue
         clock = local.time()
@@ -614,7 +604,7 @@ def test_carrying_out_the_actions_never_breaks_a_cap_small_policies(data: st.Dat
 #: The histories of property 4 leave out consent events (a lead opted out of the channels a
 #: policy keeps in touch by gets nothing: gap G2 below) and the events of known gaps (G1).
 LEFT_OUT = {"opt_out", "opt_in"}
-GAPS = {"renovation_sms": {"visited_company"}}
+GAPS: dict[str, set[str]] = {}  # G1 (renovation_sms after a showroom visit) is fixed
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -693,15 +683,13 @@ def check_anchors(
     rules = {rule.id: rule for rule in policy.rules}
     for action in evaluate(policy, engine, lead, events, now):
         rule = rules[action.rule]
-        if rule.greeting is not None and action.due.date() == f.captured.at.date():
-            continue  # a greeting on the day of capture: see test_greeting_not_before_capture
         assert utc(action.due) >= utc(lead.captured_at), (
             f"{action.rule}: {action.kind} due {action.due.isoformat()} before capture "
             f"{lead.captured_at.isoformat()}"
         )
         spec = rule.obligation or rule.sequence
         if spec is not None:
-            anchor = f.latest(spec.after)
+            anchor = f.latest(spec.after, spec.occurrence)
             assert anchor is not None, f"{action.rule}: an action without its anchor event"
             assert utc(action.due) >= utc(anchor.at), (
                 f"{action.rule}: due {action.due.isoformat()} before its anchor {anchor}"
@@ -745,7 +733,7 @@ def expected_follow_ups(
             continue
         if rule.until is not None and holds(rule.until, f):
             continue
-        anchor = f.latest(spec.after)
+        anchor = f.latest(spec.after, spec.occurrence)
         if anchor is None:
             continue
         channel = None
@@ -806,9 +794,7 @@ def check_escalations(
         edge = data.draw(st.sampled_from(times), label="follow-up time")
         moved = edge + timedelta(minutes=data.draw(st.integers(-120, 120), label="minutes"))
         written = data.draw(st.sampled_from(OFFSETS), label="now written in")
-        lead, events, now = settle(
-            policy, (lead, events, max(utc(moved), utc(lead.captured_at)).astimezone(written))
-        )
+        now = max(utc(moved), utc(lead.captured_at)).astimezone(written)
     actions = evaluate(policy, engine, lead, events, now)
     got = {(a.rule, a.kind) for a in actions if a.kind in ("escalate", "reassign")}
     want = expected_follow_ups(policy, lead, events, now)
@@ -909,13 +895,6 @@ def test_d1_a_cap_in_months_survives_the_night_the_clocks_go_back() -> None:
     assert sorted(a.due for a in actions)[1] >= datetime(2025, 11, 26, tzinfo=BERLIN)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="D4: 'overdue' compares due and now on the lead's wall clock: in the hour the clocks "
-    "go back over, a due in the first pass is not overdue at a now in the second pass (Python "
-    "compares datetimes sharing a tzinfo by wall clock, ignoring fold; property 2 skips the "
-    "overdue check when both are in such an hour)",
-)
 def test_d4_overdue_in_the_hour_that_happens_twice() -> None:
     policy = parse_policy(
         """
@@ -930,12 +909,6 @@ def test_d4_overdue_in_the_hour_that_happens_twice() -> None:
     assert action.overdue
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="D5: events written with the lead's zone in the hour the clocks go back over are "
-    "replayed in wall-clock order, not time order (the properties write such cases with fixed "
-    "offsets: settle)",
-)
 def test_d5_events_in_the_hour_that_happens_twice_keep_their_order() -> None:
     lead = Lead("L1", datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN))
     won = Event("L1", datetime(2025, 10, 26, 2, 45, fold=0, tzinfo=BERLIN), "stage", value="won")
@@ -947,11 +920,6 @@ def test_d5_events_in_the_hour_that_happens_twice_keep_their_order() -> None:
     assert (explanation.stage, explanation.stopped_by) == ("lost", "lost")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="D3: a greeting on the day of capture is due at its time of day even when the lead was "
-    "captured later that day (property 6 skips greetings on the day of capture)",
-)
 def test_d3_no_greeting_due_before_capture() -> None:
     lead = Lead(
         "L1", datetime(2025, 5, 20, 15, 0, tzinfo=SHANGHAI), attributes={"birthday": "05-20"}
@@ -961,12 +929,6 @@ def test_d3_no_greeting_due_before_capture() -> None:
         assert utc(action.due) >= utc(lead.captured_at), f"{action.rule} due {action.due}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="G1 (policy renovation_sms, R004-16): after a showroom visit and the feedback call, a "
-    "lead that neither signs nor said 'interested'/'put_off' on the phone is never contacted "
-    "again (property 4 leaves visited_company out of its histories: GAPS)",
-)
 def test_g1_renovation_lead_after_a_visit_is_not_forgotten() -> None:
     lead = Lead("L1", datetime(2025, 5, 6, 10, 0, tzinfo=SHANGHAI))
     events = [
