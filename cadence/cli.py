@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cadence.calendar import zone
-from cadence.cases import load_cases
+from cadence.cases import cases_path, load_cases, run_case
 from cadence.data import read_events, read_leads, write_actions
 from cadence.engine import Engine, Explanation
 from cadence.errors import DataError, PolicyError
@@ -256,6 +256,53 @@ def _table(actions: list[Action], out: TextIO, now: datetime) -> None:
             action.reason,
         )
     console.print(table)
+
+
+@app.command(name="test", epilog="Example: cadence test policies/*.yaml")
+def test_(
+    policies: Annotated[list[Path], typer.Argument(help="policy files", show_default=False)],
+    require_coverage: Annotated[
+        bool,
+        typer.Option("--require-coverage", help="fail when a rule is exercised by no case"),
+    ] = False,
+) -> None:
+    """Run each policy's cases (NAME.cases.yaml beside NAME.yaml) and report the rules no case
+    exercises. Exit 1 when a case fails (or, with --require-coverage, a rule is not covered)."""
+    problems: list[str] = []
+    passed = failed = 0
+    uncovered_any = False
+    for path in policies:
+        if path.name.endswith(".cases.yaml"):
+            continue
+        try:
+            policy = load_policy(path)
+            engine = Engine(policy)
+            found = load_cases(cases_path(path), default_timezone=policy.timezone)
+        except PolicyError as error:
+            problems.extend(str(p) for p in error.problems)
+            continue
+        exercised: set[str] = set()
+        for number, case in enumerate(found, start=1):
+            result = run_case(engine, case)
+            exercised.update(action.rule for action in result.actions)
+            if result.passed:
+                passed += 1
+                continue
+            failed += 1
+            typer.echo(f"{case.location}: case {number} fails: {case.note}")
+            for difference in result.differences:
+                typer.echo(f"    {difference}")
+        uncovered = [rule.id for rule in policy.rules if rule.id not in exercised]
+        uncovered_any = uncovered_any or bool(uncovered)
+        coverage = f"{len(policy.rules) - len(uncovered)}/{len(policy.rules)} rules exercised"
+        typer.echo(f"{path}: {len(found)} cases, {coverage}")
+        if uncovered:
+            typer.echo(f"    no case makes these rules ask for anything: {', '.join(uncovered)}")
+    if problems:
+        _fail(problems, _POLICY_EXIT)
+    typer.echo(f"cases: {passed} passed, {failed} failed")
+    if failed or (require_coverage and uncovered_any):
+        raise typer.Exit(1)
 
 
 @app.command(
