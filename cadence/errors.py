@@ -10,7 +10,8 @@ The tree::
 A :class:`Problem` prints as ``FILE:LINE:COLUMN: CODE: message`` (policies) or
 ``FILE:LINE: message`` (data). Problems are sorted by location and reported all at once.
 Every code is listed in
-:data:`POLICY_CODES` with a one-line description; ``docs/errors.md`` has a section for each.
+:data:`POLICY_CODES` with a one-line description (the warnings of ``cadence lint`` in
+:data:`WARNING_CODES`); ``docs/errors.md`` has a section for each.
 """
 
 from __future__ import annotations
@@ -48,6 +49,25 @@ DATA_CODES: Final[dict[str, str]] = {
     "bad-field": "a field whose value has the wrong form",
     "duplicate-lead": "a lead id that appears twice in the leads file",
     "unknown-lead": "an event whose lead_id is not in the leads file",
+}
+
+#: Every warning code of ``cadence lint``: a policy that is valid but probably not what was meant.
+#: Warnings print as ``FILE:LINE:COLUMN: warning CODE: message``; ``docs/errors.md`` documents each.
+WARNING_CODES: Final[dict[str, str]] = {
+    "grade-unreachable": "a grade that no score can reach: an earlier grade takes every lead it "
+    "would get",
+    "grade-gap": "no catch-all last grade: leads below the lowest threshold, or without a score, "
+    "get no grade",
+    "rule-never-fires": "a rule whose 'when' contradicts itself or requires a stage that a stop "
+    "stops",
+    "cadence-exceeds-cap": "a cadence or sequence that needs more contacts than a cap allows",
+    "no-contact-time": "quiet hours and working hours leave no time of day for a channel",
+    "reassign-before-escalate": "an obligation that asks for reassignment before escalation",
+    "instant-escalation": "an obligation due at once and escalated at once",
+    "unused-event": "a domain event declared in 'events' that nothing uses",
+    "unused-stage": "a stage declared in 'stages' that nothing uses",
+    "unknown-ref": "a ref that is not a clause of the regulations given with --regulations",
+    "no-refs": "a rule that cites no regulation clause",
 }
 
 

@@ -136,6 +136,11 @@ def load_policy(source: str | Path, *, text: str | None = None) -> Policy:
 
 def parse_policy(text: str, file: str = "<policy>") -> Policy:
     """Validate a policy given as YAML text; ``file`` names it in messages."""
+    return parse_policy_with_marks(text, file)[0]
+
+
+def parse_policy_with_marks(text: str, file: str = "<policy>") -> tuple[Policy, MarkedDocument]:
+    """Like :func:`parse_policy`, with the document that locates each part (for warnings)."""
     document = MarkedDocument(file)
     try:
         node = yaml.compose(text, Loader=PolicyLoader)
@@ -170,7 +175,7 @@ def parse_policy(text: str, file: str = "<policy>") -> Policy:
     )
     if problems:
         raise PolicyError(problems)
-    return policy
+    return policy, document
 
 
 _SECTIONS = ("rules", "stops", "caps", "grades", "quiet_hours")

@@ -1,7 +1,7 @@
 """The error codes, the code that uses them and ``docs/errors.md`` agree.
 
-- ``docs/errors.md`` has one ``## code`` section for each code of ``POLICY_CODES`` and
-  ``DATA_CODES``, and no section for a code that does not exist;
+- ``docs/errors.md`` has one ``## code`` section for each code of ``POLICY_CODES``,
+  ``DATA_CODES`` and ``WARNING_CODES``, and no section for a code that does not exist;
 - each section shows at least one message of its code, as the command prints it;
 - every code that ``cadence/`` uses (a string literal in a place where a code goes) is in the
   registry.
@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from cadence.errors import DATA_CODES, POLICY_CODES
+from cadence.errors import DATA_CODES, POLICY_CODES, WARNING_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "errors.md"
 PACKAGE = ROOT / "cadence"
-REGISTRY = {**POLICY_CODES, **DATA_CODES}
+REGISTRY = {**POLICY_CODES, **DATA_CODES, **WARNING_CODES}
 
 #: A heading that is a code: one lower-case word, or words joined by hyphens.
 _CODE_HEADING = re.compile(r"^## ([a-z]+(?:-[a-z]+)*)\s*$")
@@ -46,6 +46,7 @@ def sections() -> dict[str, str]:
 
 def test_the_registries_do_not_share_a_code() -> None:
     assert not set(POLICY_CODES) & set(DATA_CODES)
+    assert not (set(POLICY_CODES) | set(DATA_CODES)) & set(WARNING_CODES)
 
 
 def test_every_code_has_a_section_and_every_section_a_code() -> None:
@@ -61,6 +62,15 @@ def test_a_policy_code_section_shows_its_message(code: str) -> None:
     text = sections()[code]
     shown = re.findall(r"^\S+:\d+:\d+: ([a-z-]+): .+$", text, flags=re.MULTILINE)
     assert shown, f"docs/errors.md '## {code}' shows no 'FILE:LINE:COLUMN: {code}: message'"
+    assert set(shown) == {code}, f"docs/errors.md '## {code}' shows messages of {set(shown)}"
+    assert "**How to fix it.**" in text
+
+
+@pytest.mark.parametrize("code", sorted(WARNING_CODES))
+def test_a_warning_code_section_shows_its_message(code: str) -> None:
+    text = sections()[code]
+    shown = re.findall(r"^\S+:\d+:\d+: warning ([a-z-]+): .+$", text, flags=re.MULTILINE)
+    assert shown, f"docs/errors.md '## {code}' shows no 'FILE:LINE:COLUMN: warning {code}: ...'"
     assert set(shown) == {code}, f"docs/errors.md '## {code}' shows messages of {set(shown)}"
     assert "**How to fix it.**" in text
 
@@ -163,6 +173,7 @@ def test_every_code_used_in_the_code_is_in_the_registry() -> None:
         elif code not in REGISTRY:
             unknown[code] = where
     assert not unknown, (
-        f"codes used in cadence/ but not in POLICY_CODES or DATA_CODES: {unknown}; add them to "
+        f"codes used in cadence/ but not in POLICY_CODES, DATA_CODES or WARNING_CODES: {unknown}; "
+        "add them to "
         "cadence/errors.py and give each a section in docs/errors.md"
     )

@@ -1,0 +1,1 @@
+"""Commands of the ``cadence`` command line, one a module, registered by ``cadence.cli``."""
