@@ -26,6 +26,7 @@ from cadence.data import read_events, read_leads, write_actions
 from cadence.engine import Engine, Explanation
 from cadence.errors import DataError, PolicyError
 from cadence.policy import load_policy
+from cadence.policy.schema import schema_text
 from cadence.records import Action, Event, Lead
 
 app = typer.Typer(
@@ -166,7 +167,7 @@ def check(
         )
         try:
             policy = load_policy(policy_path)
-            Engine(policy)
+            engine = Engine(policy)
             if is_cases:
                 found = load_cases(path, default_timezone=policy.timezone)
         except PolicyError as error:
@@ -175,9 +176,28 @@ def check(
         if is_cases:
             typer.echo(f"{path}: ok, {len(found)} cases for policy '{policy.policy}'")
         else:
-            typer.echo(f"{path}: ok, policy '{policy.policy}' with {len(policy.rules)} rules")
+            version = f" version {policy.version}" if policy.version is not None else ""
+            typer.echo(
+                f"{path}: ok, policy '{policy.policy}'{version} with {len(policy.rules)} rules, "
+                f"fingerprint {engine.fingerprint}"
+            )
     if problems:
         _fail(problems, _POLICY_EXIT)
+
+
+@app.command(
+    epilog="Example: cadence schema -o docs/policy.schema.json",
+)
+def schema(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="write to this file instead of standard output"),
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the policy language, for editors: completion, a description of
+    every key, and validation as you type (see docs/policy-language.md, "Editor set-up")."""
+    with _output(output) as out:
+        out.write(schema_text())
 
 
 @app.command(

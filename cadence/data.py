@@ -53,7 +53,20 @@ _FORMATS: Final[dict[str, Format]] = {
     ".csv": "csv",
 }
 
-_ACTIONS_HEADER: Final = "lead_id,rule,refs,kind,channel,assignee,due,overdue,reason\n"
+#: The columns of the actions CSV, in the order of the contract's fields.
+ACTION_COLUMNS: Final = (
+    "lead_id",
+    "rule",
+    "refs",
+    "kind",
+    "channel",
+    "assignee",
+    "due",
+    "overdue",
+    "reason",
+    "policy",
+)
+_ACTIONS_HEADER: Final = ",".join(ACTION_COLUMNS) + "\n"
 
 _LEAD_FIELDS: Final = frozenset(
     ("id", "captured_at", "timezone", "owner", "manager", "score", "grade", "stage")
@@ -198,9 +211,9 @@ def parse_event(fields: Mapping[str, Any]) -> Event:
 def write_actions(actions: Iterable[Action], out: TextIO, fmt: Format) -> None:
     """Write actions in the order given, as JSON Lines (the contract's objects) or CSV.
 
-    The CSV has the header ``lead_id,rule,refs,kind,channel,assignee,due,overdue,reason``; ``refs``
-    are joined by ``;``, ``overdue`` is ``true`` or ``false``, an absent value is empty. Lines end
-    with ``\\n``.
+    The CSV has the header ``lead_id,rule,refs,kind,channel,assignee,due,overdue,reason,policy``
+    (:data:`ACTION_COLUMNS`); ``refs`` are joined by ``;``, ``overdue`` is ``true`` or ``false``,
+    an absent value is empty. Lines end with ``\\n``.
     """
     if fmt == "jsonl":
         for action in actions:
@@ -220,6 +233,7 @@ def write_actions(actions: Iterable[Action], out: TextIO, fmt: Format) -> None:
                     action.due.isoformat(),
                     "true" if action.overdue else "false",
                     action.reason,
+                    action.policy or "",
                 )
             )
     else:

@@ -74,6 +74,8 @@ class Action:
 
     ``due`` is in the lead's zone, already moved out of quiet hours and non-working time where the
     policy says so. ``overdue`` is true when ``due`` is before the ``now`` of the evaluation.
+    ``policy`` is the fingerprint of the policy that decided (see
+    :func:`cadence.policy.fingerprint.fingerprint`); the engine always sets it.
     """
 
     lead_id: str
@@ -85,6 +87,7 @@ class Action:
     due: datetime
     overdue: bool
     reason: str
+    policy: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The action as the contract's JSON object (``due`` as ISO-8601 with offset)."""
@@ -98,6 +101,7 @@ class Action:
             "due": self.due.isoformat(),
             "overdue": self.overdue,
             "reason": self.reason,
+            "policy": self.policy,
         }
 
     def sort_key(self) -> tuple[float, str, str]:

@@ -16,6 +16,7 @@ from cadence.engine.rules import Proposal, Verdict, evaluate_rule, when
 from cadence.engine.schedule import place
 from cadence.engine.state import LeadState, replay
 from cadence.errors import PolicyError
+from cadence.policy.fingerprint import fingerprint
 from cadence.policy.models import Policy
 from cadence.records import Action, Event, Lead
 
@@ -42,7 +43,7 @@ class Engine:
     >>> engine.next_actions(lead, events, now)                       # doctest: +SKIP
     """
 
-    __slots__ = ("_compiled", "policy")
+    __slots__ = ("_compiled", "fingerprint", "policy")
 
     def __init__(self, policy: Policy) -> None:
         from cadence.policy.loader import problems_of
@@ -51,6 +52,8 @@ class Engine:
         if problems:
             raise PolicyError(problems)
         self.policy = policy
+        #: The policy's fingerprint; every action carries it as ``policy``.
+        self.fingerprint = fingerprint(policy)
         self._compiled = CompiledPolicy(policy)
 
     def next_actions(self, lead: Lead, events: Iterable[Event], now: datetime) -> list[Action]:
@@ -98,6 +101,7 @@ class Engine:
             verdicts = _with_moves(verdicts, proposals, asked, state)
         zone = state.zone
         now_stamp = state.now.timestamp()
+        decided_by = self.fingerprint
         actions = [
             Action(
                 lead.id,
@@ -109,6 +113,7 @@ class Engine:
                 p.due.astimezone(zone),
                 p.due.timestamp() < now_stamp,
                 p.reason,
+                decided_by,
             )
             for p in proposals
         ]

@@ -7,12 +7,13 @@ every construct is ``docs/policy-language.md``.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from cadence.durations import Duration
-from cadence.policy._base import DurationField, Model, TimeOfDay, Words
+from cadence.policy._base import DurationField, Model, OneOrList, OrShortForms, TimeOfDay, Words
 from cadence.policy.conditions import CAPTURED, Condition, EventMatch
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -104,7 +105,11 @@ def _channel_choices(value: Any) -> Any:
 
 
 #: A channel, or a list of choices tried in order (the first whose condition holds).
-Channels = Annotated[tuple[ChannelChoice, ...], BeforeValidator(_channel_choices)]
+Channels = Annotated[
+    tuple[ChannelChoice, ...],
+    BeforeValidator(_channel_choices),
+    OrShortForms({"type": "string", "description": "one channel, always used"}),
+]
 
 
 class IfMissed(Model):
@@ -124,6 +129,13 @@ Occurrence = Literal["latest", "first"]
 
 class Obligation(Model):
     """Within a period after an event, something must be done: a contact or a task."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [{"required": ["channel"]}, {"required": ["task"]}],
+            "dependentRequired": {"task": ["met_by"]},
+        }
+    )
 
     after: EventMatch = Field(description="the event that starts the clock")
     occurrence: Occurrence = Field(
@@ -149,6 +161,10 @@ class Obligation(Model):
 class Backoff(Model):
     """After a rejection: lengthen the interval, switch the channel, or both."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": ["multiply"]}, {"required": ["switch_to"]}]}
+    )
+
     on: Words = Field(("declined",), description="the touch outcomes that count as a rejection")
     multiply: int | None = Field(None, ge=2, description="multiply the interval by this")
     switch_to: str | None = Field(None, description="use this channel instead")
@@ -165,7 +181,7 @@ def _listed(value: Any) -> Any:
 
 
 #: Event matches; a single one may be written without the list.
-EventMatches = Annotated[tuple[EventMatch, ...], BeforeValidator(_listed)]
+EventMatches = Annotated[tuple[EventMatch, ...], BeforeValidator(_listed), OneOrList()]
 
 
 class Cadence(Model):
@@ -236,6 +252,14 @@ RuleKind = Literal["obligation", "cadence", "sequence", "greeting"]
 class Rule(Model):
     """A rule of the policy: what it asks, for which leads, and which clauses it encodes."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": [kind]} for kind in ("obligation", "cadence", "sequence", "greeting")
+            ]
+        }
+    )
+
     id: str = Field(description="a unique id; every action the rule produces carries it")
     refs: Words = Field((), description="the regulation clauses it encodes")
     title: str | None = Field(None, description="a short title")
@@ -245,10 +269,18 @@ class Rule(Model):
         None, description="the rule asks nothing while this holds (e.g. once an event happened)"
     )
     assignee: Literal["owner", "manager"] = Field("owner", description="who acts on it")
-    obligation: Obligation | None = None
-    cadence: Cadence | None = None
-    sequence: Sequence | None = None
-    greeting: Greeting | None = None
+    obligation: Obligation | None = Field(
+        None, description="a deadline: within a period after an event, a contact or a task"
+    )
+    cadence: Cadence | None = Field(
+        None, description="a recurring contact: at least every period until the rule's 'until'"
+    )
+    sequence: Sequence | None = Field(
+        None, description="steps at offsets after an anchor event, then optionally a repetition"
+    )
+    greeting: Greeting | None = Field(
+        None, description="a contact on public holidays or on a date a lead attribute holds"
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Rule:
@@ -274,11 +306,36 @@ class Rule(Model):
         raise AssertionError("validated rule without a kind")
 
 
+def _version_text(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        raise ValueError(f'write the version in quotes, "{value}", so that it stays as written')
+    return value
+
+
+#: A version as its authors number it; a whole number may be written without quotes.
+VersionText = Annotated[
+    str,
+    BeforeValidator(_version_text),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+]
+
+
 class Policy(Model):
     """A follow-up policy: calendar, time rules, grades, stops, caps and rules."""
 
     policy: str = Field(description="the policy's name")
     title: str | None = Field(None, description="a title for people")
+    version: VersionText | None = Field(
+        None, description="the version of the policy, as its authors number it ('1.0', '2025-2')"
+    )
+    effective_from: date | None = Field(
+        None, description="the day from which this version applies, YYYY-MM-DD"
+    )
+    owner: str | None = Field(
+        None, description="who is responsible for the policy: a team or a person"
+    )
     timezone: str = Field(description="the default zone of leads that give none (IANA name)")
     calendar: CalendarSpec = Field(CalendarSpec(), description="the business calendar")
     working_hours: WorkingHours | None = Field(None, description="when contacts may be made")

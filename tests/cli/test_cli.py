@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from cadence.policy import load_policy
+from cadence.policy.fingerprint import fingerprint
 from cadence.records import CHANNELS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +36,21 @@ NOW = "2025-07-21T09:00:00+08:00"
 SHOW_NOW = ("--now", NOW)
 
 #: The fields of an action, in the order of the contract (and of the CSV header).
-FIELDS = ("lead_id", "rule", "refs", "kind", "channel", "assignee", "due", "overdue", "reason")
+FIELDS = (
+    "lead_id",
+    "rule",
+    "refs",
+    "kind",
+    "channel",
+    "assignee",
+    "due",
+    "overdue",
+    "reason",
+    "policy",
+)
 KINDS = {"contact", "escalate", "reassign", "task"}
+#: The fingerprint of the policy that decides: every action carries it.
+SHOW_FINGERPRINT = fingerprint(load_policy(ROOT / POLICY))
 
 
 def cadence(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -166,6 +180,7 @@ def test_check_accepts_every_shipped_policy() -> None:
     assert len(printed) == len(policies)
     for policy, line in zip(policies, printed, strict=True):
         assert line.startswith(f"{policy}: ok, policy '")
+        assert line.endswith(f", fingerprint {fingerprint(load_policy(ROOT / policy))}")
 
 
 BROKEN = """\
@@ -235,7 +250,11 @@ def test_check_prints_every_problem_of_every_file_at_once(tmp_path: Path) -> Non
     assert result.returncode == 1
     assert lines(result.stderr) == GOLDEN_CHECK
     assert sorted(GOLDEN_CHECK, key=location_key) == GOLDEN_CHECK
-    assert lines(result.stdout) == ["b_valid.yaml: ok, policy 'post_show' with 13 rules"]
+    shipped = load_policy(ROOT / POLICY)
+    assert lines(result.stdout) == [
+        f"b_valid.yaml: ok, policy 'post_show' version {shipped.version} with 13 rules, "
+        f"fingerprint {fingerprint(shipped)}"
+    ]
 
 
 def test_check_of_a_missing_file_exits_1_without_traceback(tmp_path: Path) -> None:
@@ -261,6 +280,7 @@ def test_next_jsonl_follows_the_contract(show_actions: list[dict[str, Any]]) -> 
         assert due.utcoffset() is not None, action
         assert action["overdue"] is (due < now), action
         assert isinstance(action["reason"], str) and action["reason"].strip()
+        assert action["policy"] == SHOW_FINGERPRINT, action
 
 
 def test_next_jsonl_is_sorted_by_due_then_lead_then_rule(

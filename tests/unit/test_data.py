@@ -598,6 +598,7 @@ ACTIONS = [
         due=datetime(2025, 4, 16, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
         overdue=False,
         reason="Captured at the show on 15 April; §3.1 asks for a call within one business day.",
+        policy="sha256:0123456789abcdef",
     ),
     Action(
         lead_id="L2",
@@ -620,10 +621,10 @@ def test_actions_as_json_lines() -> None:
         '{"lead_id": "L1", "rule": "first-call", "refs": ["3.1", "3.2"], "kind": "contact", '
         '"channel": "phone", "assignee": "wang", "due": "2025-04-16T09:00:00+08:00", '
         '"overdue": false, "reason": "Captured at the show on 15 April; §3.1 asks for a call '
-        'within one business day."}\n'
+        'within one business day.", "policy": "sha256:0123456789abcdef"}\n'
         '{"lead_id": "L2", "rule": "escalate", "refs": [], "kind": "escalate", "channel": null, '
         '"assignee": null, "due": "2025-04-14T18:30:00+00:00", "overdue": true, '
-        '"reason": "No reply to \\"quote, v2\\"; tell 李经理."}\n'
+        '"reason": "No reply to \\"quote, v2\\"; tell 李经理.", "policy": null}\n'
     )
 
 
@@ -631,11 +632,12 @@ def test_actions_as_csv() -> None:
     out = io.StringIO()
     write_actions(ACTIONS, out, "csv")
     assert out.getvalue() == (
-        "lead_id,rule,refs,kind,channel,assignee,due,overdue,reason\n"
+        "lead_id,rule,refs,kind,channel,assignee,due,overdue,reason,policy\n"
         "L1,first-call,3.1;3.2,contact,phone,wang,2025-04-16T09:00:00+08:00,false,"
-        "Captured at the show on 15 April; §3.1 asks for a call within one business day.\n"
+        "Captured at the show on 15 April; §3.1 asks for a call within one business day.,"
+        "sha256:0123456789abcdef\n"
         "L2,escalate,,escalate,,,2025-04-14T18:30:00+00:00,true,"
-        '"No reply to ""quote, v2""; tell 李经理."\n'
+        '"No reply to ""quote, v2""; tell 李经理.",\n'
     )
 
 
@@ -644,4 +646,6 @@ def test_no_actions_is_an_empty_jsonl_and_a_bare_csv_header() -> None:
     write_actions([], jsonl_out, "jsonl")
     write_actions(iter([]), csv_out, "csv")
     assert jsonl_out.getvalue() == ""
-    assert csv_out.getvalue() == "lead_id,rule,refs,kind,channel,assignee,due,overdue,reason\n"
+    assert csv_out.getvalue() == (
+        "lead_id,rule,refs,kind,channel,assignee,due,overdue,reason,policy\n"
+    )
