@@ -374,6 +374,17 @@ def render_explanation(explanation: Explanation) -> Iterator[str]:
         )
 
 
+def _register_policy_tools() -> None:
+    """The commands that live in :mod:`cadence.commands`, one module each."""
+    from cadence.commands import diff, lint  # here: they import this module
+
+    app.command(name="lint", epilog=lint.EPILOG)(lint.lint)
+    app.command(name="diff", epilog=diff.EPILOG)(diff.diff)
+
+
+_register_policy_tools()
+
+
 def main() -> None:
     """Entry point of the ``cadence`` command."""
     app()

@@ -72,3 +72,13 @@ def test_coverage_can_be_required(tmp_path: Path) -> None:
     )
     assert cadence("test", str(tmp_path / "small.yaml")).returncode == 0
     assert cadence("test", "--require-coverage", str(tmp_path / "small.yaml")).returncode == 1
+
+
+def test_lint_and_diff_are_commands_of_cadence() -> None:
+    result = cadence("--help")
+    for command in ("check", "next", "explain", "test", "lint", "diff", "schema"):
+        assert f"  {command} " in result.stdout, command
+    same = cadence("diff", "policies/post_show.yaml", "policies/post_show.yaml")
+    assert (same.returncode, same.stdout) == (0, "No change in the rules.\n")
+    lint = cadence("lint", "policies/post_show.yaml")
+    assert "warning unused-event: the event 'complaint'" in lint.stdout
