@@ -18,8 +18,9 @@ def _all_cases() -> list[tuple[Path, int, str]]:
     found = []
     for policy_path in POLICIES:
         policy = load_policy(policy_path)
-        for index, case in enumerate(load_cases(cases_path(policy_path),
-                                                default_timezone=policy.timezone)):
+        for index, case in enumerate(
+            load_cases(cases_path(policy_path), default_timezone=policy.timezone)
+        ):
             found.append((policy_path, index, case.note))
     return found
 
@@ -28,8 +29,11 @@ def test_there_are_shipped_policies() -> None:
     assert len(POLICIES) >= 4
 
 
-@pytest.mark.parametrize(("policy_path", "index", "note"), _all_cases(),
-                         ids=lambda v: v.stem if isinstance(v, Path) else str(v)[:60])
+@pytest.mark.parametrize(
+    ("policy_path", "index", "note"),
+    _all_cases(),
+    ids=lambda v: v.stem if isinstance(v, Path) else str(v)[:60],
+)
 def test_case(policy_path: Path, index: int, note: str) -> None:
     policy = load_policy(policy_path)
     case = load_cases(cases_path(policy_path), default_timezone=policy.timezone)[index]
@@ -43,8 +47,13 @@ def test_every_cited_clause_has_a_case(policy_path: Path) -> None:
     engine = Engine(policy)
     cited = {ref for rule in policy.rules for ref in rule.refs}
     cited |= {ref for item in (*policy.stops, *policy.caps) for ref in item.refs}
-    cited |= {ref for rule in policy.rules if rule.sequence
-              for step in rule.sequence.steps for ref in (step.refs or ())}
+    cited |= {
+        ref
+        for rule in policy.rules
+        if rule.sequence
+        for step in rule.sequence.steps
+        for ref in (step.refs or ())
+    }
     exercised: set[str] = set()
     for case in load_cases(cases_path(policy_path), default_timezone=policy.timezone):
         exercised.update(case.covers)

@@ -325,9 +325,7 @@ SHIPPED: dict[str, list[tuple[str, str]]] = {
         ("unused-stage", "the stage 'quoted' is declared but no rule, stop or cap tests it"),
         ("unused-stage", "the stage 'negotiating' is declared but no rule, stop or cap tests it"),
     ],
-    "post_show": [
-        ("unused-event", "the event 'complaint' is declared but no rule, stop or cap uses it"),
-    ],
+    "post_show": [],
     "renovation_sms": [
         ("unused-stage", "the stage 'visited' is declared but no rule, stop or cap tests it"),
         ("unused-stage", "the stage 'signed' is declared but no rule, stop or cap tests it"),
