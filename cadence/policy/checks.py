@@ -26,10 +26,13 @@ from cadence.policy.conditions import (
 from cadence.policy.models import (
     PUBLIC_HOLIDAYS,
     WEEKDAY_NAMES,
+    AtLeastEvery,
+    AtMost,
     Backoff,
     Cap,
     ChannelChoice,
     Greeting,
+    Invariant,
     Policy,
     QuietHours,
     Repeat,
@@ -146,10 +149,11 @@ def _check_places(policy: Policy) -> Iterator[Finding]:
 
 def _check_unique_ids(policy: Policy) -> Iterator[Finding]:
     seen: dict[str, str] = {}
-    sections: tuple[tuple[str, tuple[Rule | Stop | Cap, ...]], ...] = (
+    sections: tuple[tuple[str, tuple[Rule | Stop | Cap | Invariant, ...]], ...] = (
         ("rules", policy.rules),
         ("stops", policy.stops),
         ("caps", policy.caps),
+        ("invariants", policy.invariants),
     )
     for section, items in sections:
         for index, item in enumerate(items):
@@ -190,8 +194,10 @@ def _check_model(
         yield from _channel(model.channel, (*path, "channel"))
     elif isinstance(model, Backoff):
         yield from _channel(model.switch_to, (*path, "switch_to"))
-    elif isinstance(model, WorkingHours | QuietHours | Cap):
+    elif isinstance(model, WorkingHours | QuietHours | Cap | AtMost):
         yield from _channels(model.channels, (*path, "channels"))
+    elif isinstance(model, AtLeastEvery):
+        yield from _channel(model.channel, (*path, "channel"))
     elif isinstance(model, TouchTest | AnchorTest):
         yield from _channels(model.channel, (*path, "channel"))
     if isinstance(model, QuietHours) and model.start == model.end:

@@ -306,6 +306,59 @@ class Rule(Model):
         raise AssertionError("validated rule without a kind")
 
 
+class AtMost(Model):
+    """At most ``contacts`` contacts within any rolling period, on the listed channels (or any)."""
+
+    contacts: int = Field(ge=1, description="the most contacts allowed in any such period")
+    within: DurationField = Field(description="the length of the rolling period")
+    channels: Words | None = Field(None, description="the channels counted; default: every channel")
+
+    @model_validator(mode="after")
+    def _within_is_a_period(self) -> AtMost:
+        _positive(self.within, "within")
+        return self
+
+
+class AtLeastEvery(Model):
+    """A touch on the channel at least every period."""
+
+    within: DurationField = Field(description="the longest allowed gap between touches")
+    channel: str = Field(description="the channel of the touches")
+
+    @model_validator(mode="after")
+    def _within_is_a_period(self) -> AtLeastEvery:
+        _positive(self.within, "within")
+        return self
+
+
+class Invariant(Model):
+    """What must always hold when the policy's actions are carried out; checked by
+    ``cadence verify``, never by the engine."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [{"required": ["at_most"]}, {"required": ["at_least_every"]}],
+        }
+    )
+
+    id: str = Field(description="a unique id; verify names it when it is broken")
+    refs: Words = Field((), description="the regulation clauses it states")
+    when: Condition | None = Field(None, description="checked only for leads where this holds")
+    until: Condition | None = Field(None, description="no longer checked once this holds")
+    at_most: AtMost | None = Field(
+        None, description="at most so many contacts in any rolling period"
+    )
+    at_least_every: AtLeastEvery | None = Field(
+        None, description="a touch on a channel at least every period"
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Invariant:
+        if (self.at_most is None) == (self.at_least_every is None):
+            raise ValueError("an invariant needs exactly one of: at_most, at_least_every")
+        return self
+
+
 def _version_text(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
@@ -346,3 +399,6 @@ class Policy(Model):
     stops: tuple[Stop, ...] = Field((), description="conditions that end all follow-up")
     caps: tuple[Cap, ...] = Field((), description="limits on contacts across all rules")
     rules: tuple[Rule, ...] = Field(min_length=1, description="the rules")
+    invariants: tuple[Invariant, ...] = Field(
+        (), description="what must always hold; checked by 'cadence verify'"
+    )

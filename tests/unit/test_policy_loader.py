@@ -23,7 +23,7 @@ from cadence.policy.models import Cadence, Rule
 CHANNELS = "(known: email, phone, post, sms, visit, wechat)"
 POLICY_KEYS = (
     "(expected one of: policy, title, version, effective_from, owner, timezone, calendar, "
-    "working_hours, quiet_hours, stages, events, grades, stops, caps, rules)"
+    "working_hours, quiet_hours, stages, events, grades, stops, caps, rules, invariants)"
 )
 RULE_KEYS = (
     "(expected one of: id, refs, title, say, when, until, assignee, obligation, cadence, sequence, "

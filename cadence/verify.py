@@ -1,0 +1,568 @@
+"""``cadence verify``: search generated leads for one where the policy breaks an invariant.
+
+Hypothesis (the ``testing`` extra) draws a lead, its history and a moment ``now`` in the policy's
+vocabulary (:func:`cadence.testing.lead_histories`); the lead is evaluated as of ``now``, and
+what the policy asks is carried out a few times over (:func:`cadence.testing.carry_out`: the
+earliest contact each time, made when it is due). Then the built-in invariants and the policy's
+own ``invariants:`` are checked. The first example that breaks one is shrunk to a small one and
+returned as a :class:`Violation`; :func:`render` prints it as a timeline of that lead, and
+:func:`to_case_yaml` writes it as a case file. The search is deterministic for a given seed.
+
+The built-in invariants, by the name a violation carries:
+
+``opt_out``
+    no contact on a channel the lead opted out of; nothing at all after a full opt-out;
+``quiet_hours``, ``working_hours``
+    no contact due inside quiet hours, or outside working hours (and working days) for the
+    channels held to them, in the lead's zone;
+``caps``
+    the touches made by carrying out the actions keep every cap, in every rolling window that
+    ends at or after one of them;
+``coverage``
+    a lead that is not stopped (nor opted out of everything) has at least one action;
+``before_anchor``
+    no action is due before the lead's capture, nor before the event that started its rule;
+``engine_error``
+    the engine raised an error.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import yaml
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis.errors import NoSuchExample
+
+from cadence.durations import Duration
+from cadence.engine import Engine
+from cadence.engine.conditions import Predicate
+from cadence.engine.state import LeadState, replay
+from cadence.policy.models import Invariant, Policy
+from cadence.records import CHANNELS, Action, Event, Lead
+from cadence.testing import carry_out, lead_histories
+
+#: Units of a duration that are elapsed time (7 days = 168 hours across DST changes).
+_ELAPSED: Final = {"hours": 3600, "days": 86400, "weeks": 7 * 86400}
+
+#: The built-in invariants, by name.
+BUILT_IN: Final = (
+    "opt_out",
+    "quiet_hours",
+    "working_hours",
+    "caps",
+    "coverage",
+    "before_anchor",
+    "engine_error",
+)
+
+Touches = tuple[tuple[datetime, Action], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One lead for which the policy breaks an invariant, with what the policy did."""
+
+    invariant: str  # a built-in name (BUILT_IN) or the id of one of the policy's invariants
+    message: str
+    lead: Lead
+    events: tuple[Event, ...]
+    now: datetime
+    actions: tuple[Action, ...]  # what the policy asked as of now
+    touches: Touches  # the touches made by carrying out the actions, with the action of each
+    rules: tuple[str, ...]  # the rules involved
+    zone: str  # the lead's zone (its own or the policy's)
+    policy: str  # the policy's name
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    invariant: str
+    message: str
+    rules: tuple[str, ...]
+
+
+def _utc(t: datetime) -> datetime:
+    return t.astimezone(UTC)
+
+
+def _stamp(t: datetime, zone: Any) -> str:
+    return t.astimezone(zone).strftime("%Y-%m-%d %H:%M %a (%z)")
+
+
+class _Checker:
+    """The invariants of one policy, checked on one lead at a time."""
+
+    def __init__(self, engine: Engine, steps: int) -> None:
+        self.engine = engine
+        self.policy = engine.policy
+        self.compiled = engine._compiled
+        self.steps = steps
+        self.invariants: tuple[tuple[Invariant, Predicate | None, Predicate | None], ...] = tuple(
+            (
+                invariant,
+                None if invariant.when is None else self.compiled.condition(invariant.when),
+                None if invariant.until is None else self.compiled.condition(invariant.until),
+            )
+            for invariant in self.policy.invariants
+        )
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def state(self, lead: Lead, events: Sequence[Event], at: datetime) -> LeadState:
+        state = replay(lead, list(events), at, self.compiled.lead_zone(lead.timezone))
+        state.grade = self.compiled.grade_of(state)
+        return state
+
+    def add(self, at: datetime, duration: Duration, zone: Any) -> datetime:
+        seconds = _ELAPSED.get(duration.unit)
+        if seconds is not None:
+            return _utc(at) + timedelta(seconds=seconds * duration.amount)
+        return _utc(self.compiled.calendar.add(at.astimezone(zone), duration))
+
+    def subtract(self, at: datetime, duration: Duration, zone: Any) -> datetime:
+        seconds = _ELAPSED.get(duration.unit)
+        if seconds is not None:
+            return _utc(at) - timedelta(seconds=seconds * duration.amount)
+        return _utc(self.compiled.calendar.subtract(at.astimezone(zone), duration))
+
+    # -- the whole check ------------------------------------------------------------------------
+
+    def run(
+        self, lead: Lead, events: Sequence[Event], now: datetime
+    ) -> tuple[_Found | None, tuple[Action, ...], Touches]:
+        """The first invariant broken for this lead (or ``None``), the actions and the touches."""
+        past = [e for e in events if _utc(e.at) <= _utc(now)]
+        try:
+            explanation = self.engine.explain(lead, past, now)
+            touches = tuple(carry_out(self.engine, lead, past, now, self.steps))
+        except ValueError as error:
+            return _Found("engine_error", f"the engine failed: {error}", ()), (), ()
+        actions = explanation.actions
+        found = self._at_now(lead, past, now, explanation.stopped_by, actions, explanation)
+        if found is None:
+            found = self._loop(lead, past, now, touches)
+        return found, actions, touches
+
+    def _at_now(
+        self,
+        lead: Lead,
+        past: list[Event],
+        now: datetime,
+        stopped_by: str | None,
+        actions: tuple[Action, ...],
+        explanation: Any,
+    ) -> _Found | None:
+        state = self.state(lead, past, now)
+        if state.opted_out and actions:
+            return _Found(
+                "opt_out",
+                "the lead opted out of every channel, yet the policy asks for "
+                + ", ".join(f"{a.kind} ({a.rule})" for a in actions),
+                tuple(dict.fromkeys(a.rule for a in actions)),
+            )
+        for action in actions:
+            found = self._action(lead, state, action)
+            if found is not None:
+                return found
+        if stopped_by is None and not actions:
+            why = "; ".join(f"{v.rule}: {v.text}" for v in explanation.verdicts)
+            return _Found(
+                "coverage",
+                f"the lead is not stopped (stage {state.stage}, grade {state.grade or '-'}"
+                + (f", opted out of {', '.join(sorted(state.blocked))}" if state.blocked else "")
+                + f") but the policy asks nothing: {why}",
+                tuple(rule.id for rule in self.policy.rules),
+            )
+        return None
+
+    def _action(self, lead: Lead, state: LeadState, action: Action) -> _Found | None:
+        """The invariants of one action: consent, windows, nothing before capture or anchor."""
+        rules = (action.rule,)
+        local = action.due.astimezone(state.zone)
+        if _utc(action.due) < _utc(lead.captured_at):
+            return _Found(
+                "before_anchor",
+                f"{action.rule}: {action.kind} due {local.isoformat()}, before the lead was "
+                f"captured at {lead.captured_at.astimezone(state.zone).isoformat()}",
+                rules,
+            )
+        compiled_rule = next(r for r in self.compiled.rules if r.rule.id == action.rule)
+        spec = compiled_rule.rule.obligation or compiled_rule.rule.sequence
+        matcher = compiled_rule.matchers.get("after")
+        if spec is not None and matcher is not None:
+            anchor = matcher.anchor(state, spec.occurrence)
+            if anchor is not None and _utc(action.due) < _utc(anchor.at):
+                return _Found(
+                    "before_anchor",
+                    f"{action.rule}: {action.kind} due {local.isoformat()}, before the "
+                    f"{anchor.type} at {anchor.at.astimezone(state.zone).isoformat()} "
+                    "that started it",
+                    rules,
+                )
+        if action.kind != "contact" or action.channel is None:
+            return None
+        channel = action.channel
+        if channel in state.blocked:
+            return _Found(
+                "opt_out",
+                f"{action.rule}: a contact by {channel}, which the lead opted out of",
+                rules,
+            )
+        working, quiet = self.compiled.windows[channel]
+        clock = local.time()
+        for window in quiet:
+            if window.contains(clock):
+                return _Found(
+                    "quiet_hours",
+                    f"{action.rule}: {channel} due {local.isoformat()}, inside the quiet hours "
+                    f"{window.start:%H:%M}-{window.end:%H:%M} in the lead's zone {state.zone.key}",
+                    rules,
+                )
+        if working is not None and (
+            not self.compiled.calendar.is_working_day(local.date()) or not working.contains(clock)
+        ):
+            return _Found(
+                "working_hours",
+                f"{action.rule}: {channel} due {local.isoformat()}, outside the working hours "
+                f"{working.start:%H:%M}-{working.end:%H:%M} on working days, in the lead's zone "
+                f"{state.zone.key}",
+                rules,
+            )
+        return None
+
+    # -- the closed loop ------------------------------------------------------------------------
+
+    def _loop(
+        self, lead: Lead, past: list[Event], now: datetime, touches: Touches
+    ) -> _Found | None:
+        made = [Event(lead.id, at, "touch", action.channel, "reached") for at, action in touches]
+        history = past + made
+        end_state = self.state(lead, history, touches[-1][0] if touches else now)
+        for _at, action in touches:
+            found = self._action(lead, end_state, action)
+            if found is not None:
+                return found
+        found = self._caps(lead, history, touches, end_state)
+        if found is not None:
+            return found
+        for invariant, when, until in self.invariants:
+            if invariant.at_most is not None:
+                found = self._at_most(invariant, when, until, lead, history, touches)
+            else:
+                found = self._at_least_every(invariant, when, until, lead, history, now, touches)
+            if found is not None:
+                return found
+        return None
+
+    def _counted(
+        self, lead: Lead, history: list[Event], channels: frozenset[str]
+    ) -> list[datetime]:
+        captured = _utc(lead.captured_at)
+        return sorted(
+            _utc(e.at)
+            for e in history
+            if e.type == "touch" and e.channel in channels and _utc(e.at) >= captured
+        )
+
+    def _windows(
+        self,
+        lead: Lead,
+        history: list[Event],
+        touches: Touches,
+        channels: frozenset[str],
+        within: Duration,
+        most: int,
+        zone: Any,
+    ) -> tuple[datetime, datetime, int] | None:
+        """A rolling window ``(begin, end]`` holding a touch of the loop and more than ``most``."""
+        times = self._counted(lead, history, channels)
+        for made_at, action in touches:
+            if action.channel not in channels:
+                continue
+            at = _utc(made_at)
+            for end in times:
+                if end < at:
+                    continue
+                begin = self.subtract(end, within, zone)
+                if begin >= at:
+                    continue
+                count = sum(1 for t in times if begin < t <= end)
+                if count > most:
+                    return begin, end, count
+        return None
+
+    def _involved(self, touches: Touches, begin: datetime, end: datetime) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a.rule for at, a in touches if begin <= _utc(at) <= end))
+
+    def _caps(
+        self, lead: Lead, history: list[Event], touches: Touches, state: LeadState
+    ) -> _Found | None:
+        for cap in self.compiled.caps:
+            if cap.when is not None and not cap.when(state, None):
+                continue
+            broken = self._windows(
+                lead, history, touches, cap.channels, cap.within, cap.max, state.zone
+            )
+            if broken is not None:
+                begin, end, count = broken
+                return _Found(
+                    "caps",
+                    f"cap {cap.id} ({cap.max} within {cap.within}) broken: {count} touches "
+                    f"between {_stamp(begin, state.zone)} and {_stamp(end, state.zone)}",
+                    self._involved(touches, begin, end),
+                )
+        return None
+
+    def _applies(
+        self,
+        when: Predicate | None,
+        until: Predicate | None,
+        lead: Lead,
+        history: list[Event],
+        at: datetime,
+    ) -> bool:
+        state = self.state(lead, history, at)
+        if when is not None and not when(state, None):
+            return False
+        return until is None or not until(state, None)
+
+    def _at_most(
+        self,
+        invariant: Invariant,
+        when: Predicate | None,
+        until: Predicate | None,
+        lead: Lead,
+        history: list[Event],
+        touches: Touches,
+    ) -> _Found | None:
+        spec = invariant.at_most
+        assert spec is not None
+        zone = self.compiled.lead_zone(lead.timezone)
+        channels = frozenset(spec.channels or CHANNELS)
+        times = self._counted(lead, history, channels)
+        for made_at, action in touches:
+            if action.channel not in channels:
+                continue
+            at = _utc(made_at)
+            for end in times:
+                if end < at:
+                    continue
+                begin = self.subtract(end, spec.within, zone)
+                if begin >= at:
+                    continue
+                count = sum(1 for t in times if begin < t <= end)
+                if count > spec.contacts and self._applies(when, until, lead, history, end):
+                    on = ", ".join(spec.channels) if spec.channels else "any channel"
+                    return _Found(
+                        invariant.id,
+                        f"{count} touches ({on}) between {_stamp(begin, zone)} and "
+                        f"{_stamp(end, zone)}; at most {spec.contacts} within {spec.within}",
+                        self._involved(touches, begin, end),
+                    )
+        return None
+
+    def _at_least_every(
+        self,
+        invariant: Invariant,
+        when: Predicate | None,
+        until: Predicate | None,
+        lead: Lead,
+        history: list[Event],
+        now: datetime,
+        touches: Touches,
+    ) -> _Found | None:
+        spec = invariant.at_least_every
+        assert spec is not None
+        zone = self.compiled.lead_zone(lead.timezone)
+        times = self._counted(lead, history, frozenset((spec.channel,)))
+        start = _utc(now)
+        # The loop sees as far as its last touch; when the policy asked no more, it sees all.
+        end = _utc(touches[-1][0]) if len(touches) == self.steps and touches else None
+        before = [t for t in times if t <= start]
+        previous = before[-1] if before else _utc(lead.captured_at)
+        for _ in range(len(times) + 2):
+            deadline = max(self.add(previous, spec.within, zone), start)
+            if end is not None and deadline > end:
+                return None
+            following = next((t for t in times if t > previous), None)
+            if following is not None and following <= deadline:
+                previous = following
+                continue
+            if self._applies(when, until, lead, history, deadline):
+                until_then = following if following is not None else end or deadline
+                return _Found(
+                    invariant.id,
+                    f"no {spec.channel} touch from {_stamp(previous, zone)} to "
+                    f"{_stamp(deadline, zone)}; one at least every {spec.within}"
+                    + (
+                        f" (the next one only at {_stamp(following, zone)})"
+                        if following is not None
+                        else ""
+                    ),
+                    self._involved(touches, previous, until_then),
+                )
+            if following is None:
+                return None
+            previous = following
+        return None
+
+    def violation(self, lead: Lead, events: Sequence[Event], now: datetime) -> Violation | None:
+        found, actions, touches = self.run(lead, events, now)
+        if found is None:
+            return None
+        return Violation(
+            found.invariant,
+            found.message,
+            lead,
+            tuple(events),
+            now,
+            actions,
+            touches,
+            found.rules,
+            lead.timezone or self.policy.timezone,
+            self.policy.policy,
+        )
+
+
+def verify(
+    policy: Policy, *, examples: int = 200, seed: int = 0, steps: int = 8
+) -> Violation | None:
+    """Search ``examples`` generated leads for one that breaks an invariant; the shrunk
+    counterexample, or ``None``. The same seed gives the same answer."""
+    engine = Engine(policy)
+    checker = _Checker(engine, steps)
+
+    def broken(case: tuple[Lead, list[Event], datetime]) -> bool:
+        found, _, _ = checker.run(*case)
+        return found is not None
+
+    chosen = settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.generate, Phase.shrink),
+        print_blob=False,
+    )
+    try:
+        lead, events, now = find(
+            lead_histories(policy), broken, settings=chosen, random=random.Random(seed)
+        )
+    except NoSuchExample:
+        return None
+    return checker.violation(lead, events, now)
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def _event_text(event: Event) -> str:
+    parts = [event.type]
+    for value in (event.channel, event.outcome, event.value):
+        if value is not None:
+            parts.append(str(value))
+    return " ".join(parts)
+
+
+def _action_text(action: Action, zone: Any) -> str:
+    text = f"{action.kind} {action.channel or ''}".rstrip()
+    overdue = ", overdue" if action.overdue else ""
+    return f"{_stamp(action.due, zone)}  {text} ({action.rule}{overdue}): {action.reason}"
+
+
+def render(violation: Violation) -> str:
+    """A readable timeline of the lead that breaks the invariant, in the lead's zone."""
+    from cadence.calendar import zone as named_zone
+
+    tz = named_zone(violation.zone)
+    lead = violation.lead
+    lines = [
+        f"policy {violation.policy}: invariant '{violation.invariant}' broken",
+        f"  {violation.message}",
+        "",
+        f"lead {lead.id} in {violation.zone}: stage {lead.stage}, grade {lead.grade or '-'}, "
+        f"score {lead.score if lead.score is not None else '-'}"
+        + (
+            ", " + ", ".join(f"{k}={v!r}" for k, v in sorted(lead.attributes.items()))
+            if lead.attributes
+            else ""
+        ),
+        "",
+        "timeline (the lead's zone):",
+        f"  {_stamp(lead.captured_at, tz)}  captured",
+    ]
+    now = _utc(violation.now)
+    shown = False
+    for event in sorted(violation.events, key=lambda e: _utc(e.at)):
+        if not shown and _utc(event.at) > now:
+            lines.append(f"  {_stamp(now, tz)}  -- now --")
+            shown = True
+        later = "  (after now: not known yet)" if _utc(event.at) > now else ""
+        lines.append(f"  {_stamp(event.at, tz)}  {_event_text(event)}{later}")
+    if not shown:
+        lines.append(f"  {_stamp(now, tz)}  -- now --")
+    lines.append("")
+    lines.append("actions asked at now:")
+    lines.extend(f"  {_action_text(a, tz)}" for a in violation.actions)
+    if not violation.actions:
+        lines.append("  (none)")
+    lines.append("")
+    lines.append("touches made by carrying out the actions:")
+    for number, (at, action) in enumerate(violation.touches, start=1):
+        lines.append(f"  {number}. {_stamp(at, tz)}  touch {action.channel} (rule {action.rule})")
+    if not violation.touches:
+        lines.append("  (none)")
+    lines.append("")
+    lines.append(f"broken: {violation.invariant}: {violation.message}")
+    lines.append(f"rules involved: {', '.join(violation.rules) or '(none)'}")
+    return "\n".join(lines) + "\n"
+
+
+def _lead_fields(lead: Lead) -> dict[str, Any]:
+    fields: dict[str, Any] = {"id": lead.id, "captured_at": lead.captured_at.isoformat()}
+    for key in ("timezone", "owner", "manager", "score", "grade"):
+        value = getattr(lead, key)
+        if value is not None:
+            fields[key] = value
+    if lead.stage != "new":
+        fields["stage"] = lead.stage
+    fields.update(lead.attributes)
+    return fields
+
+
+def _event_fields(event: Event) -> dict[str, Any]:
+    fields: dict[str, Any] = {"at": event.at.isoformat(), "type": event.type}
+    for key in ("channel", "outcome", "value"):
+        value = getattr(event, key)
+        if value is not None:
+            fields[key] = value
+    return fields
+
+
+def to_case_yaml(violation: Violation) -> str:
+    """The violation as a cases file: its ``want`` is what the policy answered."""
+    want: list[dict[str, Any]] = []
+    for action in violation.actions:
+        entry: dict[str, Any] = {"rule": action.rule, "kind": action.kind}
+        if action.channel is not None:
+            entry["channel"] = action.channel
+        entry["due"] = action.due.isoformat()
+        entry["overdue"] = action.overdue
+        want.append(entry)
+    case = {
+        "note": f"cadence verify: invariant '{violation.invariant}' broken: {violation.message}",
+        "now": violation.now.isoformat(),
+        "lead": _lead_fields(violation.lead),
+        "events": [_event_fields(e) for e in violation.events],
+        "want": want,
+    }
+    return yaml.safe_dump({"cases": [case]}, sort_keys=False, allow_unicode=True, width=100)
+
+
+__all__ = ["BUILT_IN", "Violation", "render", "to_case_yaml", "verify"]
