@@ -140,8 +140,12 @@ class _Checker:
         try:
             explanation = self.engine.explain(lead, past, now)
             touches = tuple(carry_out(self.engine, lead, past, now, self.steps))
-        except ValueError as error:
-            return _Found("engine_error", f"the engine failed: {error}", ()), (), ()
+        except Exception as error:  # an engine that crashes is a finding too
+            return (
+                _Found("engine_error", f"the engine failed: {type(error).__name__}: {error}", ()),
+                (),
+                (),
+            )
         actions = explanation.actions
         found = self._at_now(lead, past, now, explanation.stopped_by, actions, explanation)
         if found is None:
