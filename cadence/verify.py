@@ -29,7 +29,7 @@ The built-in invariants, by the name a violation carries:
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -282,8 +282,10 @@ class _Checker:
         within: Duration,
         most: int,
         zone: Any,
+        counts: Callable[[datetime], bool] | None = None,
     ) -> tuple[datetime, datetime, int] | None:
-        """A rolling window ``(begin, end]`` holding a touch of the loop and more than ``most``."""
+        """A rolling window ``(begin, end]`` holding a touch of the loop and more than ``most``
+        (and, with ``counts``, one whose end ``counts`` accepts)."""
         times = self._counted(lead, history, channels)
         for made_at, action in touches:
             if action.channel not in channels:
@@ -296,7 +298,7 @@ class _Checker:
                 if begin >= at:
                     continue
                 count = sum(1 for t in times if begin < t <= end)
-                if count > most:
+                if count > most and (counts is None or counts(end)):
                     return begin, end, count
         return None
 
@@ -348,27 +350,26 @@ class _Checker:
         assert spec is not None
         zone = self.compiled.lead_zone(lead.timezone)
         channels = frozenset(spec.channels or CHANNELS)
-        times = self._counted(lead, history, channels)
-        for made_at, action in touches:
-            if action.channel not in channels:
-                continue
-            at = _utc(made_at)
-            for end in times:
-                if end < at:
-                    continue
-                begin = self.subtract(end, spec.within, zone)
-                if begin >= at:
-                    continue
-                count = sum(1 for t in times if begin < t <= end)
-                if count > spec.contacts and self._applies(when, until, lead, history, end):
-                    on = ", ".join(spec.channels) if spec.channels else "any channel"
-                    return _Found(
-                        invariant.id,
-                        f"{count} touches ({on}) between {_stamp(begin, zone)} and "
-                        f"{_stamp(end, zone)}; at most {spec.contacts} within {spec.within}",
-                        self._involved(touches, begin, end),
-                    )
-        return None
+        broken = self._windows(
+            lead,
+            history,
+            touches,
+            channels,
+            spec.within,
+            spec.contacts,
+            zone,
+            counts=lambda end: self._applies(when, until, lead, history, end),
+        )
+        if broken is None:
+            return None
+        begin, end, count = broken
+        on = ", ".join(spec.channels) if spec.channels else "any channel"
+        return _Found(
+            invariant.id,
+            f"{count} touches ({on}) between {_stamp(begin, zone)} and "
+            f"{_stamp(end, zone)}; at most {spec.contacts} within {spec.within}",
+            self._involved(touches, begin, end),
+        )
 
     def _at_least_every(
         self,
