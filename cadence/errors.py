@@ -70,6 +70,10 @@ WARNING_CODES: Final[dict[str, str]] = {
     "no-refs": "a rule that cites no regulation clause",
 }
 
+#: The warnings that are only notes: printed as ``note``, they do not make ``cadence lint`` exit
+#: 1 (a stage or event declared for the CRM's vocabulary is often meant); ``--strict`` counts them.
+NOTE_CODES: Final[frozenset[str]] = frozenset({"unused-event", "unused-stage"})
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Location:

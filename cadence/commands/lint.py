@@ -1,7 +1,7 @@
 """``cadence lint POLICY...``: warnings about valid policies, with their locations.
 
 Registered by :mod:`cadence.cli` as ``app.command(epilog=EPILOG)(lint)``. Exit codes: 0 no
-warning, 1 a warning (or an invalid policy, printed as ``cadence check`` prints it), 2 a
+warning (notes do not count unless ``--strict``), 1 a warning (or an invalid policy, printed as ``cadence check`` prints it), 2 a
 regulations file that cannot be read.
 """
 
@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from cadence.errors import PolicyError
+from cadence.errors import NOTE_CODES, PolicyError
 from cadence.policy.lint import format_warning, lint_file, read_regulations
 
 EPILOG = "Example: cadence lint policies/post_show.yaml --regulations ../shared/REGULATIONS.md"
@@ -30,11 +30,14 @@ def lint(
             help="a Markdown file of regulation clauses (R000-1...); warn about refs not in it",
         ),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="exit 1 on notes too (unused stages and events)")
+    ] = False,
 ) -> None:
     """Warn about what is valid but probably not meant: unreachable grades, rules that never
     fire, cadences the caps or hours make impossible, unused stages and events, refs. Prints
-    FILE:LINE:COLUMN: warning CODE: message; exit 1 when there is a warning. NAME.cases.yaml
-    files are skipped."""
+    FILE:LINE:COLUMN: warning CODE: message (or 'note' for unused stages and events); exit 1
+    when there is a warning (or a note, with --strict). NAME.cases.yaml files are skipped."""
     clauses: set[str] | None = None
     if regulations is not None:
         try:
@@ -54,9 +57,10 @@ def lint(
             continue
         for warning in warnings:
             typer.echo(format_warning(warning))
-        if not warnings:
-            typer.echo(f"{path}: ok, no warnings")
-        warned = warned or bool(warnings)
+        counted = [w for w in warnings if strict or w.code not in NOTE_CODES]
+        if not counted:
+            typer.echo(f"{path}: ok, no warnings" + (" (notes only)" if warnings else ""))
+        warned = warned or bool(counted)
     for line in problems:
         typer.echo(line, err=True)
     if problems or warned:

@@ -21,7 +21,7 @@ from datetime import time
 from pathlib import Path
 
 from cadence.durations import Duration
-from cadence.errors import Location, PolicyError, Problem
+from cadence.errors import NOTE_CODES, Location, PolicyError, Problem
 from cadence.policy.checks import DEFAULT_STAGE, Finding, Path_, walk
 from cadence.policy.conditions import Condition, EventMatch, EventTest
 from cadence.policy.loader import parse_policy_with_marks
@@ -81,8 +81,10 @@ def read_regulations(path: str | Path) -> set[str]:
 
 
 def format_warning(problem: Problem) -> str:
-    """A warning as ``FILE:LINE:COLUMN: warning CODE: message``."""
-    return f"{problem.location}: warning {problem.code}: {problem.message}"
+    """A warning as ``FILE:LINE:COLUMN: warning CODE: message`` (``note`` for the codes of
+    :data:`~cadence.errors.NOTE_CODES`)."""
+    severity = "note" if problem.code in NOTE_CODES else "warning"
+    return f"{problem.location}: {severity} {problem.code}: {problem.message}"
 
 
 def lint_findings(policy: Policy, regulations: Collection[str] | None = None) -> Iterator[Finding]:

@@ -81,4 +81,4 @@ def test_lint_and_diff_are_commands_of_cadence() -> None:
     same = cadence("diff", "policies/post_show.yaml", "policies/post_show.yaml")
     assert (same.returncode, same.stdout) == (0, "No change in the rules.\n")
     lint = cadence("lint", "policies/intent_grades.yaml")
-    assert "warning unused-stage: the stage 'contacted'" in lint.stdout
+    assert "note unused-stage: the stage 'contacted'" in lint.stdout

@@ -69,7 +69,7 @@ def test_a_policy_code_section_shows_its_message(code: str) -> None:
 @pytest.mark.parametrize("code", sorted(WARNING_CODES))
 def test_a_warning_code_section_shows_its_message(code: str) -> None:
     text = sections()[code]
-    shown = re.findall(r"^\S+:\d+:\d+: warning ([a-z-]+): .+$", text, flags=re.MULTILINE)
+    shown = re.findall(r"^\S+:\d+:\d+: (?:warning|note) ([a-z-]+): .+$", text, flags=re.MULTILINE)
     assert shown, f"docs/errors.md '## {code}' shows no 'FILE:LINE:COLUMN: warning {code}: ...'"
     assert set(shown) == {code}, f"docs/errors.md '## {code}' shows messages of {set(shown)}"
     assert "**How to fix it.**" in text

@@ -158,7 +158,7 @@ rules:
   - {id: r, refs: [R000-1], obligation: {after: quote_sent, within: 2 days, channel: phone}}
 """,
         [
-            "p.yaml:3:22: warning unused-event: the event 'complaint' is declared but no rule, "
+            "p.yaml:3:22: note unused-event: the event 'complaint' is declared but no rule, "
             "stop or cap uses it"
         ],
     ),
@@ -169,7 +169,7 @@ rules:
   - {id: r, refs: [R000-1], when: {stage_not: won}, cadence: {every: 7 days, channel: email}}
 """,
         [
-            "p.yaml:3:15: warning unused-stage: the stage 'contacted' is declared but no rule, "
+            "p.yaml:3:15: note unused-stage: the stage 'contacted' is declared but no rule, "
             "stop or cap tests it"
         ],
     ),
@@ -397,6 +397,18 @@ def test_command_exit_1_with_warnings_and_skips_case_files(tmp_path: Path) -> No
     assert code == 1
     assert out.splitlines() == [line.replace("p.yaml", str(policy), 1) for line in expected]
     assert err == ""
+
+
+def test_notes_do_not_count_unless_strict(tmp_path: Path) -> None:
+    text, expected = GOLDEN["unused-stage"]
+    policy = tmp_path / "p.yaml"
+    policy.write_text(text, encoding="utf-8")
+    notes = [line.replace("p.yaml", str(policy), 1) for line in expected]
+    assert all(" note unused-stage: " in line for line in notes)
+    code, out, _ = run(str(policy))
+    assert (code, out.splitlines()) == (0, [*notes, f"{policy}: ok, no warnings (notes only)"])
+    code, out, _ = run(str(policy), "--strict")
+    assert (code, out.splitlines()) == (1, notes)
 
 
 def test_command_regulations(tmp_path: Path) -> None:
