@@ -39,7 +39,8 @@ def verify(
 ) -> None:
     """Search generated leads and histories, carrying out what the policy asks, for one that
     breaks a built-in invariant (opt-outs, quiet and working hours, caps, every lead has an
-    action, nothing before its anchor) or one of the policy's own invariants; print it as a
+    action, nothing before its anchor, an escalation exactly when an obligation is missed, no
+    rule that outruns a cap on its own) or one of the policy's own invariants; print it as a
     timeline of that lead and exit 1, or print 'no violation in N examples'."""
     from cadence.verify import render, to_case_yaml
     from cadence.verify import verify as search

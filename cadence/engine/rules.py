@@ -113,7 +113,9 @@ def evaluate_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) 
     return _greeting(policy, rule, state)
 
 
-def _add(policy: CompiledPolicy, state: LeadState, t: datetime, duration: Duration) -> datetime:
+def add_in_zone(
+    policy: CompiledPolicy, state: LeadState, t: datetime, duration: Duration
+) -> datetime:
     """``t`` plus ``duration``, counted in the lead's zone (events keep the offset they were
     written with; days, months and business days are the lead's)."""
     return policy.calendar.add(t.astimezone(state.zone), duration, day_start=policy.day_start)
@@ -134,8 +136,8 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
             return [], _verdict(
                 rule, False, lambda: "no channel it may use: opted out or no choice holds"
             )
-    deadline = _add(policy, state, anchor.at, spec.within)
-    met = _met(rule, state, anchor, channel)
+    deadline = add_in_zone(policy, state, anchor.at, spec.within)
+    met = first_meeting(rule, state, anchor, channel)
     if met is not None:
         late = "late" if met.at > deadline else "on time"
         return [], _verdict(
@@ -160,7 +162,7 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
         for step, delay in steps:
             if delay is None:
                 continue
-            at = _add(policy, state, deadline, delay)
+            at = add_in_zone(policy, state, deadline, delay)
             if state.now >= at:
                 by = when(deadline, state)
                 text = (
@@ -184,7 +186,11 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
     )
 
 
-def _met(rule: CompiledRule, state: LeadState, anchor: Event, channel: str | None) -> Event | None:
+def first_meeting(
+    rule: CompiledRule, state: LeadState, anchor: Event, channel: str | None
+) -> Event | None:
+    """The first event up to now that meets an obligation started by ``anchor`` (its
+    ``met_by``, or else a touch on its channel), or ``None``."""
     matchers = [m for name, m in rule.matchers.items() if name.startswith("met_by.")]
     if not matchers:
         for event in state.touches:
@@ -226,7 +232,7 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
         return [], _verdict(
             rule, False, lambda: "no channel it may use: opted out or no choice holds"
         )
-    due = _add(policy, state, anchor.at, interval)
+    due = add_in_zone(policy, state, anchor.at, interval)
     reason = (
         f"{_ask(rule, f'Contact by {channel}')}: at least every {interval}{backed_off}; "
         f"last counted: {describe(anchor)} on {when(anchor.at, state)}."
@@ -285,7 +291,7 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         if step.channel in state.blocked:
             blocked = f"step {number} is on {step.channel}, opted out"
             return [], _verdict(rule, False, blocked.__str__)
-        due = _add(policy, state, anchor.at, step.at)
+        due = add_in_zone(policy, state, anchor.at, step.at)
         what = step.say or _ask(rule, f"Contact by {step.channel}")
         reason = (
             f"{what.rstrip('.')}: step {number} of the sequence, {step.at} after "
@@ -308,7 +314,7 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         if event.channel == repeat.channel:
             last_done = event
             break
-    due = _add(policy, state, last_done.at, repeat.every)
+    due = add_in_zone(policy, state, last_done.at, repeat.every)
     what = repeat.say or _ask(rule, f"Contact by {repeat.channel}")
     reason = (
         f"{what.rstrip('.')}: every {repeat.every} after the sequence; last: "

@@ -62,7 +62,8 @@ def render(violation: Violation) -> str:
     if not violation.actions:
         lines.append("  (none)")
     lines.append("")
-    lines.append("touches made by carrying out the actions:")
+    lifted = " with the caps lifted" if violation.caps_lifted else ""
+    lines.append(f"touches made by carrying out the actions{lifted}:")
     for number, (at, action) in enumerate(violation.touches, start=1):
         lines.append(f"  {number}. {_stamp(at, tz)}  touch {action.channel} (rule {action.rule})")
     if not violation.touches:

@@ -22,6 +22,17 @@ The built-in invariants, by the name a violation carries:
     a lead that is not stopped (nor opted out of everything) has at least one action;
 ``before_anchor``
     no action is due before the lead's capture, nor before the event that started its rule;
+``escalation``
+    an obligation with ``if_missed: {escalate: ...}`` escalates exactly when it is missed: an
+    escalation only for an obligation not met by its deadline, and not before its time; and an
+    obligation that fell due unmet (the rule asked for it at its deadline) is escalated when the
+    escalation is due, if nothing more has happened (no event after the deadline) and no stop
+    holds then;
+``outruns_cap``
+    no cadence or sequence asks, on its own, for more contacts than a cap allows: carried out
+    with the caps lifted, the touches one such rule asked on time keep every cap (where two
+    rules compete, the cap decides, as meant; where one rule alone breaks it, the rule's own
+    timing cannot be kept);
 ``engine_error``
     the engine raised an error.
 """
@@ -39,7 +50,9 @@ from hypothesis.errors import NoSuchExample
 
 from cadence.durations import Duration
 from cadence.engine import Engine
+from cadence.engine.compiled import CompiledRule
 from cadence.engine.conditions import Predicate
+from cadence.engine.rules import add_in_zone, first_meeting
 from cadence.engine.state import LeadState, replay
 from cadence.policy.models import Invariant, Policy
 from cadence.records import CHANNELS, Action, Event, Lead
@@ -56,6 +69,8 @@ BUILT_IN: Final = (
     "caps",
     "coverage",
     "before_anchor",
+    "escalation",
+    "outruns_cap",
     "engine_error",
 )
 
@@ -76,6 +91,7 @@ class Violation:
     rules: tuple[str, ...]  # the rules involved
     zone: str  # the lead's zone (its own or the policy's)
     policy: str  # the policy's name
+    caps_lifted: bool = False  # the touches were made with the policy's caps lifted
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +99,7 @@ class _Found:
     invariant: str
     message: str
     rules: tuple[str, ...]
+    touches: Touches | None = None  # the loop to show, when not the policy's own (caps lifted)
 
 
 def _utc(t: datetime) -> datetime:
@@ -108,6 +125,17 @@ class _Checker:
                 None if invariant.until is None else self.compiled.condition(invariant.until),
             )
             for invariant in self.policy.invariants
+        )
+        # The same policy without its caps: what each rule would ask if nothing held it back.
+        self.uncapped = (
+            Engine(self.policy.model_copy(update={"caps": ()})) if self.policy.caps else None
+        )
+        self.escalating = tuple(
+            rule
+            for rule in self.compiled.rules
+            if rule.rule.obligation is not None
+            and rule.rule.obligation.if_missed is not None
+            and rule.rule.obligation.if_missed.escalate is not None
         )
 
     # -- helpers ------------------------------------------------------------------------------
@@ -170,6 +198,10 @@ class _Checker:
             )
         for action in actions:
             found = self._action(lead, state, action)
+            if found is not None:
+                return found
+        for rule in self.escalating:
+            found = self._escalation(rule, lead, past, state, actions)
             if found is not None:
                 return found
         if stopped_by is None and not actions:
@@ -238,6 +270,107 @@ class _Checker:
             )
         return None
 
+    # -- escalation -----------------------------------------------------------------------------
+
+    def _escalation(
+        self,
+        rule: CompiledRule,
+        lead: Lead,
+        past: list[Event],
+        state: LeadState,
+        actions: tuple[Action, ...],
+    ) -> _Found | None:
+        """An obligation with an escalation escalates exactly when it is missed."""
+        spec = rule.rule.obligation
+        assert spec is not None and spec.if_missed is not None
+        delay = spec.if_missed.escalate
+        assert delay is not None
+        name = rule.rule.id
+        escalations = [a for a in actions if a.rule == name and a.kind == "escalate"]
+        anchor = rule.matchers["after"].anchor(state, spec.occurrence)
+        if anchor is None:
+            if escalations:
+                return _Found(
+                    "escalation", f"{name}: an escalation, but nothing started it", (name,)
+                )
+            return None
+        deadline = add_in_zone(self.compiled, state, anchor.at, spec.within)
+        due = add_in_zone(self.compiled, state, deadline, delay)
+        channel = rule.channel.choose(state, anchor) if rule.channel is not None else None
+        met = first_meeting(rule, state, anchor, channel)
+        zone = state.zone
+        if escalations:
+            if met is not None and _utc(met.at) <= _utc(deadline):
+                return _Found(
+                    "escalation",
+                    f"{name}: escalated, yet the obligation was met on time "
+                    f"({met.type} at {_stamp(met.at, zone)}, due by {_stamp(deadline, zone)})",
+                    (name,),
+                )
+            early = [a for a in escalations if _utc(a.due) < _utc(due)]
+            if early:
+                return _Found(
+                    "escalation",
+                    f"{name}: escalation due {_stamp(early[0].due, zone)}, before "
+                    f"{_stamp(due, zone)} ({delay} after the deadline {_stamp(deadline, zone)})",
+                    (name,),
+                )
+            return None
+        if met is not None and _utc(met.at) <= _utc(deadline):
+            return None
+        # Fell due unmet? Then, with nothing more happening, its escalation comes when due.
+        until_deadline = [e for e in past if _utc(e.at) <= _utc(deadline)]
+        asked = self.engine.next_actions(lead, until_deadline, deadline)
+        if not any(a.rule == name and a.kind in ("contact", "task") for a in asked):
+            return None
+        later = self.engine.explain(lead, until_deadline, due)
+        if later.stopped_by is not None or any(
+            a.rule == name and a.kind == "escalate" for a in later.actions
+        ):
+            return None
+        return _Found(
+            "escalation",
+            f"{name}: the obligation fell due unmet at {_stamp(deadline, zone)}; with nothing "
+            f"more happening, its escalation is due at {_stamp(due, zone)}, but then the policy "
+            "asks no escalation",
+            (name,),
+        )
+
+    # -- a rule that outruns a cap on its own ---------------------------------------------------
+
+    def _outruns_cap(
+        self, lead: Lead, past: list[Event], now: datetime, state: LeadState
+    ) -> _Found | None:
+        """Carried out with the caps lifted, does one rule alone break a cap?"""
+        if self.uncapped is None:
+            return None
+        free = tuple(carry_out(self.uncapped, lead, past, now, self.steps))
+        # A rule's own timing: the touches of a cadence or sequence made when they fell due
+        # (an overdue contact is catching up, which the cap rightly spreads out); an obligation
+        # asks once, and asks again in the loop only when a touch does not meet it.
+        timed = {r.rule.id for r in self.compiled.rules if r.rule.kind in ("cadence", "sequence")}
+        for cap in self.compiled.caps:
+            if cap.when is not None and not cap.when(state, None):
+                continue
+            for rule in dict.fromkeys(a.rule for _, a in free if a.rule in timed):
+                own = tuple((at, a) for at, a in free if a.rule == rule and not a.overdue)
+                made = [Event(lead.id, at, "touch", a.channel, "reached") for at, a in own]
+                broken = self._windows(
+                    lead, made, own, cap.channels, cap.within, cap.max, state.zone
+                )
+                if broken is not None:
+                    begin, end, count = broken
+                    return _Found(
+                        "outruns_cap",
+                        f"{rule} on its own asks for {count} touches between "
+                        f"{_stamp(begin, state.zone)} and {_stamp(end, state.zone)}, more than "
+                        f"cap {cap.id} allows ({cap.max} within {cap.within}); the cap delays "
+                        "its contacts, so the rule's own timing cannot be kept",
+                        (rule,),
+                        free,
+                    )
+        return None
+
     # -- the closed loop ------------------------------------------------------------------------
 
     def _loop(
@@ -251,6 +384,9 @@ class _Checker:
             if found is not None:
                 return found
         found = self._caps(lead, history, touches, end_state)
+        if found is not None:
+            return found
+        found = self._outruns_cap(lead, past, now, end_state)
         if found is not None:
             return found
         for invariant, when, until in self.invariants:
@@ -426,10 +562,11 @@ class _Checker:
             tuple(events),
             now,
             actions,
-            touches,
+            touches if found.touches is None else found.touches,
             found.rules,
             lead.timezone or self.policy.timezone,
             self.policy.policy,
+            caps_lifted=found.touches is not None,
         )
 
 

@@ -4,6 +4,8 @@ deterministic with its seed, and writes what it finds as a case file."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -60,6 +62,51 @@ rules:
     cadence: {every: 7 days, channel: email}
 """
 
+NEVER_ESCALATES = """
+policy: never-escalates
+timezone: Asia/Shanghai
+rules:
+  - id: first-call
+    refs: [R003-4]
+    say: Call the new lead
+    # The fault: "for new leads" stops holding before the escalation is due.
+    when: {happened: {event: captured, within: 7 days}}
+    obligation:
+      after: captured
+      within: 5 days
+      channel: phone
+      if_missed: {escalate: 3 days}
+  - id: keep-in-touch
+    cadence: {every: 1 month, channel: email}
+"""
+
+NURTURE_OUTRUNS_CAP = """
+policy: nurture-outruns-cap
+timezone: Asia/Shanghai
+caps:
+  - {id: sms-weekly, refs: [R004-8], max: 1, within: 7 days, channels: [sms]}
+rules:
+  - id: nurture
+    refs: [R004-3]
+    say: Text a home-decoration tip
+    sequence:
+      after: captured
+      steps:
+        - {at: 1 day, channel: sms}
+        - {at: 3 days, channel: sms}
+      then: {every: 3 days, channel: sms}
+"""
+
+QUIET_NIGHTS = """
+policy: quiet-nights
+timezone: Asia/Shanghai
+quiet_hours:
+  - {start: "21:00", end: "08:00"}
+rules:
+  - id: call-weekly
+    cadence: {every: 7 days, channel: phone}
+"""
+
 HOLDS = """
 policy: holds
 timezone: Asia/Shanghai
@@ -94,6 +141,84 @@ def test_finds_a_lead_the_policy_forgets() -> None:
     assert found is not None
     assert found.invariant == "coverage"
     assert found.actions == ()
+
+
+def test_finds_an_obligation_that_never_escalates() -> None:
+    found = verify(parse_policy(NEVER_ESCALATES), examples=200, seed=0)
+    assert found is not None
+    assert found.invariant == "escalation"
+    assert found.rules == ("first-call",)
+    assert "fell due unmet" in found.message and "the policy asks no escalation" in found.message
+    assert not [a for a in found.actions if a.kind == "escalate"]
+
+
+def test_finds_a_sequence_that_outruns_its_own_cap() -> None:
+    found = verify(parse_policy(NURTURE_OUTRUNS_CAP), examples=100, seed=0)
+    assert found is not None
+    assert found.invariant == "outruns_cap"
+    assert found.rules == ("nurture",)
+    assert "cap sms-weekly allows (1 within 7 days)" in found.message
+    assert found.caps_lifted
+    assert "with the caps lifted" in render(found)
+
+
+def test_where_two_rules_compete_the_cap_decides_and_nothing_is_found() -> None:
+    policy = parse_policy(
+        """
+        policy: compete
+        timezone: Asia/Shanghai
+        caps:
+          - {id: one-a-day, max: 1, within: 1 day}
+        rules:
+          - id: call
+            cadence: {every: 7 days, channel: phone}
+          - id: mail
+            cadence: {every: 7 days, channel: email}
+        """
+    )
+    assert verify(policy, examples=60, seed=0) is None
+
+
+def test_finds_an_engine_that_keeps_quiet_hours_in_the_policys_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A policy cannot put quiet hours in another zone than the lead's, so the fault is planted
+    # in the engine: contacts are placed by the clock of Shanghai, whatever the lead's zone.
+    import cadence.engine
+
+    policy = parse_policy(QUIET_NIGHTS)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    place = cadence.engine.place
+
+    def in_the_policys_zone(compiled: Any, state: Any, proposals: Any) -> None:
+        zone, state.zone = state.zone, shanghai
+        try:
+            place(compiled, state, proposals)
+        finally:
+            state.zone = zone
+
+    assert verify(policy, examples=100, seed=0) is None
+    monkeypatch.setattr(cadence.engine, "place", in_the_policys_zone)
+    found = verify(policy, examples=100, seed=0)
+    assert found is not None
+    assert found.invariant == "quiet_hours"
+    assert found.zone != "Asia/Shanghai"
+    assert "inside the quiet hours 21:00-08:00 in the lead's zone" in found.message
+
+
+def test_finds_an_engine_that_escalates_an_obligation_met_on_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Planted in the engine: it never sees what meets an obligation, so it always escalates.
+    import cadence.engine.rules
+
+    policy = load_policy(POLICY_DIR / "post_show.yaml")
+    assert verify(policy, examples=200, seed=0) is None
+    monkeypatch.setattr(cadence.engine.rules, "first_meeting", lambda *_: None)
+    found = verify(policy, examples=200, seed=0)
+    assert found is not None
+    assert found.invariant == "escalation"
+    assert "escalated, yet the obligation was met on time" in found.message
 
 
 def test_finds_nothing_where_the_invariant_holds() -> None:
