@@ -1,0 +1,184 @@
+"""Simulating a policy on past data: what it would have asked, what became of it, what it costs.
+
+>>> result = simulate(engine, leads, events)                 # doctest: +SKIP
+>>> result.metrics()["obligations"]["on_time_rate"]          # doctest: +SKIP
+
+- :func:`simulate` in *audit* mode (the default) replays the real history and judges every
+  obligation the policy creates: met on time, met late, missed, or ended; it counts the touches
+  a cap, the quiet hours or an opt-out forbade, and the escalations that would have fired.
+- ``follow=True`` carries out the policy's own contacts when they are due (with ``capacity``,
+  at most that many a salesperson a working day), keeping what the customers did from the
+  history: what following the policy would have taken.
+- :func:`compare` runs two policies on the same data and lists the leads whose actions differ.
+
+Metrics are a plain dict (:meth:`Simulation.metrics`), the same for the same inputs, whose
+schema is in ``docs/simulation.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from cadence.engine import Engine
+from cadence.records import Action, Event, Lead
+from cadence.simulate._metrics import DEFAULT_WON, Won, metrics
+from cadence.simulate._run import (
+    OUTCOMES,
+    Capacity,
+    Doing,
+    LeadRun,
+    Obligation,
+    Outcome,
+    Touch,
+    escalation_delays,
+    meeting_types,
+    run_all,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    """The result of :func:`simulate`: every lead's run, and the period the metrics cover."""
+
+    engine: Engine
+    leads: Mapping[str, Lead]
+    events: Mapping[str, Sequence[Event]]
+    runs: tuple[LeadRun, ...]
+    start: datetime
+    end: datetime
+    follow: bool
+    capacity: int | None
+
+    @property
+    def obligations(self) -> list[Obligation]:
+        """The obligations due in the period, in order of due time, lead and rule."""
+        first, last = self.start.timestamp(), self.end.timestamp()
+        found = [
+            o for run in self.runs for o in run.obligations if first <= o.due.timestamp() < last
+        ]
+        found.sort(key=lambda o: (o.due.timestamp(), o.lead_id, o.rule, o.kind))
+        return found
+
+    def metrics(self, won: Won = DEFAULT_WON) -> dict[str, object]:
+        """The metrics of the run as a JSON-ready dict (see ``docs/simulation.md``)."""
+        return metrics(self, won)
+
+
+def period_of(
+    leads: Mapping[str, Lead], events: Mapping[str, Sequence[Event]]
+) -> tuple[datetime, datetime]:
+    """The whole period of the data: from the first capture to the last event (or capture)."""
+    captures = [lead.captured_at for lead in leads.values()]
+    if not captures:
+        raise ValueError("no leads to simulate")
+    moments = captures + [e.at for history in events.values() for e in history]
+    return min(captures, key=datetime.timestamp), max(moments, key=datetime.timestamp)
+
+
+def simulate(
+    engine: Engine,
+    leads: Mapping[str, Lead],
+    events: Mapping[str, Sequence[Event]],
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    follow: bool = False,
+    capacity: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Simulation:
+    """Replay every lead through the policy; metrics count what falls in ``[start, end)``.
+
+    ``start`` and ``end`` default to the period of the data (:func:`period_of`). Every lead is
+    replayed from its capture to the end of the data, so that an obligation due in the period
+    is judged with all that happened after it: two simulations of adjacent periods add up to one
+    of the whole. ``capacity`` (follow mode only) is the most contacts a salesperson makes per
+    working day. ``progress`` is called with the number of moments visited, every thousand.
+    """
+    if capacity is not None and (not follow or capacity < 1):
+        raise ValueError("capacity needs follow mode and a number of contacts of at least 1")
+    data_start, data_end = period_of(leads, events)
+    begin = start or data_start
+    finish = end or data_end
+    for name, moment in (("start", begin), ("end", finish)):
+        if moment.utcoffset() is None:
+            raise ValueError(f"the {name} of the period must carry a time zone offset")
+    if finish.timestamp() <= begin.timestamp():
+        raise ValueError("the period ends before it starts")
+    last = max(data_end, finish, key=datetime.timestamp)
+    delays = escalation_delays(engine)
+    meeting = meeting_types(engine)
+    doing = Doing(engine)
+    runs = tuple(
+        LeadRun(
+            engine,
+            lead,
+            _history(events.get(lead.id, ()), follow),
+            follow,
+            last,
+            delays,
+            meeting,
+            doing,
+        )
+        for lead in sorted(leads.values(), key=lambda lead: lead.id)
+        if lead.captured_at.timestamp() < finish.timestamp()
+    )
+    gate = Capacity(engine, capacity) if capacity is not None else None
+    run_all(runs, gate, progress)
+    return Simulation(engine, leads, events, runs, begin, finish, follow, capacity)
+
+
+def _history(events: Iterable[Event], follow: bool) -> list[Event]:
+    ordered = sorted(events, key=lambda e: e.at.timestamp())
+    if follow:
+        return [e for e in ordered if e.type != "touch"]
+    return ordered
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """A lead for which two policies ask different things as of the end of the period."""
+
+    lead_id: str
+    left: tuple[Action, ...]
+    right: tuple[Action, ...]
+
+
+def compare(
+    left: Engine,
+    right: Engine,
+    leads: Mapping[str, Lead],
+    events: Mapping[str, Sequence[Event]],
+    now: datetime,
+) -> list[Difference]:
+    """The leads whose actions as of ``now`` differ between two policies (rule, kind, channel
+    or due time), in lead order, with both sides' actions."""
+    found = []
+    for lead_id in sorted(leads):
+        lead = leads[lead_id]
+        history = events.get(lead_id, ())
+        a = tuple(left.next_actions(lead, history, now))
+        b = tuple(right.next_actions(lead, history, now))
+        if _shape(a) != _shape(b):
+            found.append(Difference(lead_id, a, b))
+    return found
+
+
+def _shape(actions: Iterable[Action]) -> list[tuple[str, str, str | None, float]]:
+    return [(a.rule, a.kind, a.channel, a.due.timestamp()) for a in actions]
+
+
+__all__ = [
+    "DEFAULT_WON",
+    "OUTCOMES",
+    "Difference",
+    "Obligation",
+    "Outcome",
+    "Simulation",
+    "Touch",
+    "Won",
+    "compare",
+    "period_of",
+    "simulate",
+]

@@ -1,0 +1,279 @@
+"""The metrics of a simulation, as a JSON-ready dict with a fixed shape (``docs/simulation.md``).
+
+Everything is counted in the period ``[start, end)``: obligations by their due time, touches by
+when they were made, leads by their capture (for coverage and conversion). Rates are rounded to
+4 decimals and hours to 2, and every mapping is sorted, so the same inputs give the same bytes.
+The measures follow the regulations: conversion (R000-12, R001-9), time to first contact and
+coverage (R000-1, R000-6), obligations met on time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from cadence.engine.state import replay
+from cadence.records import Event
+from cadence.simulate._over_contact import OverContact, over_contact
+from cadence.simulate._run import OUTCOMES, Obligation
+
+if TYPE_CHECKING:
+    from cadence.simulate import Simulation
+
+#: The version of the metrics' shape; it changes only when a field changes meaning.
+SCHEMA: Final = "cadence.simulation/1"
+
+#: The days of the coverage curve: the share of leads first contacted within so many days.
+COVERAGE_DAYS: Final = (1, 3, 7, 14, 30)
+
+_HOUR: Final = 3600.0
+_CONTACTS: Final = ("contact", "task")
+
+
+@dataclass(frozen=True, slots=True)
+class Won:
+    """What makes a lead won, for conversion: reaching one of ``stages``, or an event of one of
+    ``events`` (a contract, a deposit)."""
+
+    stages: frozenset[str]
+    events: frozenset[str]
+
+    def of(self, events: Iterable[Event]) -> bool:
+        """Whether this history shows the lead won."""
+        for event in events:
+            if event.type in self.events:
+                return True
+            if event.type == "stage" and str(event.value) in self.stages:
+                return True
+        return False
+
+
+DEFAULT_WON: Final = Won(frozenset({"won", "signed"}), frozenset({"contract_signed"}))
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """The nearest-rank percentile (``share`` from 0 to 1) of ``values``; ``None`` if empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / _HOUR, 2)
+
+
+def _spread(values: Sequence[float]) -> dict[str, float | None]:
+    return {
+        "median": percentile(values, 0.5),
+        "p95": percentile(values, 0.95),
+        "max": max(values) if values else None,
+    }
+
+
+def outcomes(obligations: Iterable[Obligation]) -> dict[str, Any]:
+    """Counts by outcome, the on-time rate (of those met or missed) and how late the late were."""
+    counts: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
+    late: list[float] = []
+    for obligation in obligations:
+        counts[obligation.outcome] += 1
+        gap = obligation.late_by
+        if gap is not None:
+            late.append(gap.total_seconds())
+    judged = counts["on_time"] + counts["late"] + counts["missed"]
+    return {
+        "total": sum(counts.values()),
+        **counts,
+        "on_time_rate": _rate(counts["on_time"], judged),
+        "late_hours": {
+            "median": _hours(percentile(late, 0.5)),
+            "p95": _hours(percentile(late, 0.95)),
+            "max": _hours(max(late) if late else None),
+        },
+    }
+
+
+def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
+    """Every metric of a simulation (see the module's docstring)."""
+    engine = simulation.engine
+    compiled = engine._compiled
+    first, last = simulation.start.timestamp(), simulation.end.timestamp()
+    obligations = simulation.obligations
+    contacts = [o for o in obligations if o.kind in _CONTACTS]
+    escalations = [o for o in obligations if o.kind in ("escalate", "reassign")]
+
+    by_rule: dict[str, list[Obligation]] = defaultdict(list)
+    for obligation in contacts:
+        by_rule[obligation.rule].append(obligation)
+    fired: dict[str, int] = defaultdict(int)
+    for obligation in escalations:
+        fired[f"{obligation.rule}:{obligation.kind}"] += 1
+
+    over = OverContact()
+    touches_per_lead: list[float] = []
+    lead_rows: list[dict[str, Any]] = []
+    touches_by_person: dict[str, int] = defaultdict(int)
+    load: dict[tuple[str, Any], int] = defaultdict(int)
+    zone = compiled.zone
+    for run in simulation.runs:
+        lead = run.lead
+        history = sorted(list(run.history) + list(run.made), key=lambda e: e.at.timestamp())
+        over.add(over_contact(engine, lead, history, simulation.start, simulation.end))
+        in_period = [t for t in run.touches if first <= t.at.timestamp() < last]
+        for touch in in_period:
+            person = touch.owner or "(none)"
+            touches_by_person[person] += 1
+            load[(person, touch.at.astimezone(zone).date())] += 1
+        captured = lead.captured_at.timestamp()
+        if not first <= captured < last:
+            continue
+        touches_per_lead.append(len(in_period))
+        first_touch = next(
+            (t.at.timestamp() for t in run.touches if t.at.timestamp() >= captured), None
+        )
+        state = replay(lead, [], lead.captured_at, compiled.lead_zone(lead.timezone))
+        lead_rows.append(
+            {
+                "lead": lead,
+                "grade": compiled.grade_of(state) or "(none)",
+                "show": str(lead.attributes.get("show", "(none)")),
+                "owner": lead.owner or "(none)",
+                "won": won.of(e for e in history if e.at.timestamp() < last),
+                "first_contact": None if first_touch is None else first_touch - captured,
+            }
+        )
+
+    working_days = _working_days(simulation)
+    people = sorted({o.assignee or "(none)" for o in contacts} | set(touches_by_person))
+    per_day: list[float] = []
+    for person in people:
+        for day in working_days:
+            per_day.append(load.get((person, day), 0))
+
+    by_person: dict[str, Any] = {}
+    for person in people:
+        mine = [o for o in contacts if (o.assignee or "(none)") == person]
+        summary = outcomes(mine)
+        by_person[person] = {
+            "leads": sum(1 for row in lead_rows if row["owner"] == person),
+            "obligations": summary["total"],
+            "on_time_rate": summary["on_time_rate"],
+            "touches": touches_by_person.get(person, 0),
+            "touches_per_working_day": round(
+                touches_by_person.get(person, 0) / len(working_days), 4
+            )
+            if working_days
+            else None,
+        }
+
+    result: dict[str, Any] = {
+        "schema": SCHEMA,
+        "policy": {
+            "name": engine.policy.policy,
+            "version": engine.policy.version,
+            "fingerprint": engine.fingerprint,
+        },
+        "mode": "follow" if simulation.follow else "audit",
+        "capacity": simulation.capacity,
+        "period": {"from": simulation.start.isoformat(), "to": simulation.end.isoformat()},
+        "leads": {"simulated": len(simulation.runs), "captured_in_period": len(lead_rows)},
+        "obligations": outcomes(contacts),
+        "by_rule": {rule: outcomes(items) for rule, items in sorted(by_rule.items())},
+        "escalations": {"total": len(escalations), "by_rule": dict(sorted(fired.items()))},
+        "over_contact": {
+            "over_cap": over.over_cap,
+            "in_quiet_hours": over.in_quiet_hours,
+            "after_opt_out": over.after_opt_out,
+            "by_cap": dict(sorted(over.by_cap.items())),
+        },
+        "touches": {
+            "total": sum(touches_by_person.values()),
+            "per_lead": {
+                "mean": round(sum(touches_per_lead) / len(touches_per_lead), 4)
+                if touches_per_lead
+                else None,
+                **_spread(touches_per_lead),
+            },
+        },
+        "load": {
+            "working_days": len(working_days),
+            "per_salesperson_day": _spread(per_day),
+        },
+        "breached_by_capacity": sum(
+            1 for o in contacts if o.deferred and o.outcome in ("late", "missed")
+        ),
+        **_lead_measures(lead_rows),
+        "by_grade": _grouped(lead_rows, contacts, "grade"),
+        "by_salesperson": by_person,
+        "by_show": _grouped(lead_rows, contacts, "show"),
+    }
+    return result
+
+
+def _lead_measures(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Coverage, time to first contact and conversion of some leads."""
+    waits = [row["first_contact"] for row in rows if row["first_contact"] is not None]
+    total = len(rows)
+    coverage = {
+        str(days): _rate(sum(1 for w in waits if w <= timedelta(days=days).total_seconds()), total)
+        for days in COVERAGE_DAYS
+    }
+    coverage["never"] = _rate(total - len(waits), total)
+    won = sum(1 for row in rows if row["won"])
+    return {
+        "coverage": coverage,
+        "first_contact_hours": {
+            "median": _hours(percentile(waits, 0.5)),
+            "p90": _hours(percentile(waits, 0.9)),
+        },
+        "conversion": {"leads": total, "won": won, "rate": _rate(won, total)},
+    }
+
+
+def _grouped(
+    rows: Sequence[dict[str, Any]], contacts: Sequence[Obligation], key: str
+) -> dict[str, Any]:
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[row[key]].append(row)
+    lead_group = {row["lead"].id: group for group, items in groups.items() for row in items}
+    by_group: dict[str, list[Obligation]] = defaultdict(list)
+    for obligation in contacts:
+        group = lead_group.get(obligation.lead_id)
+        if group is not None:
+            by_group[group].append(obligation)
+    result = {}
+    for group in sorted(groups):
+        measures = _lead_measures(groups[group])
+        result[group] = {
+            "leads": len(groups[group]),
+            "conversion": measures["conversion"],
+            "first_contact_hours": measures["first_contact_hours"],
+            "on_time_rate": outcomes(by_group.get(group, ()))["on_time_rate"],
+        }
+    return result
+
+
+def _working_days(simulation: Simulation) -> list[Any]:
+    compiled = simulation.engine._compiled
+    zone = compiled.zone
+    day = simulation.start.astimezone(zone).date()
+    last = simulation.end.astimezone(zone).date()
+    days = []
+    while day <= last:
+        if compiled.calendar.is_working_day(day):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+__all__ = ["COVERAGE_DAYS", "DEFAULT_WON", "SCHEMA", "Won", "metrics", "outcomes", "percentile"]

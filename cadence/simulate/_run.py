@@ -1,0 +1,381 @@
+"""Replaying leads through a policy, event by event: what it asked, and what became of it.
+
+Each lead is a :class:`LeadRun`. It jumps from one moment to the next — an event of its history,
+the due time of something the policy asked, the moment an escalation of it falls due — never
+from day to day, so the cost grows with events and actions, not with the length of the period.
+At each moment the engine evaluates the lead (:meth:`cadence.Engine.next_actions`) and the run
+reconciles the answer with what was asked before (:class:`Obligation`): a contact or task the
+policy no longer asks, or now asks for later, just after a touch, a reply or an event that meets
+it, is *met* (on time or late); one that disappears otherwise has *ended* (a stop, an opt-out, a
+change of stage); one still open when the history runs out is *missed* if it was due by then.
+
+In *audit* mode the history is the real one. In *follow* mode the company's own touches are
+dropped, and every contact the policy asks is carried out as a touch (outcome ``reached``) when
+it is due — or, where a salesperson has no capacity left that working day, at the start of the
+next working day — while what the customer did still comes from the history. The runs of all
+leads are interleaved by time (:func:`run_all`), so that capacity is spent in due order.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Final, Literal
+
+from cadence.durations import Duration
+from cadence.engine import Engine
+from cadence.policy.conditions import EventMatch
+from cadence.records import Action, ActionKind, Event, Lead
+
+#: What became of an obligation: met by its due time, met after it, never met though due,
+#: ended (no longer asked, nothing met it: a stop, an opt-out, a change of stage), still open
+#: (not due when the history ends).
+Outcome = Literal["on_time", "late", "missed", "ended", "open"]
+OUTCOMES: Final[tuple[Outcome, ...]] = ("on_time", "late", "missed", "ended", "open")
+
+#: Event types that meet a contact or a task of a rule without ``met_by`` or ``counts`` when
+#: they come just before it stops being asked (a touch on its own channel always does).
+_MEETING: Final = frozenset({"reply"})
+
+#: How many times one moment may be re-evaluated after carrying out contacts (follow mode).
+_MAX_ROUNDS: Final = 20
+
+
+@dataclass(slots=True)
+class Obligation:
+    """One thing the policy asked of one lead, from when it was first asked to what became of it.
+
+    Every action the policy asks creates one, whatever the kind of rule behind it (an obligation,
+    a cadence's next touch, a sequence step, a greeting, an escalation). ``due`` is the due time
+    when it was first asked; lateness is measured from it.
+    """
+
+    lead_id: str
+    rule: str
+    refs: tuple[str, ...]
+    kind: ActionKind
+    channel: str | None
+    assignee: str | None
+    asked_at: datetime
+    due: datetime
+    reason: str
+    outcome: Outcome = "open"
+    resolved_at: datetime | None = None
+    deferred: bool = False  # follow mode: capacity moved the contact that met it
+
+    @property
+    def late_by(self) -> timedelta | None:
+        """How late it was met, for an obligation met late."""
+        if self.outcome != "late" or self.resolved_at is None:
+            return None
+        return self.resolved_at - self.due
+
+
+@dataclass(frozen=True, slots=True)
+class Touch:
+    """A touch of the simulated history (the real one, or the one follow mode made)."""
+
+    lead_id: str
+    at: datetime
+    channel: str
+    owner: str | None
+    made: bool  # made by follow mode (False: from the real history)
+
+
+Gate = Callable[[str | None, datetime], datetime]
+
+
+def _key(action: Action) -> tuple[str, str, str | None]:
+    return (action.rule, action.kind, action.channel)
+
+
+def _stamp(t: datetime) -> float:
+    return t.timestamp()
+
+
+@dataclass(slots=True)
+class LeadRun:
+    """The replay of one lead: its history, the moments still to visit, its obligations."""
+
+    engine: Engine
+    lead: Lead
+    history: list[Event]  # the events the run replays (follow mode: without the real touches)
+    follow: bool
+    end: datetime  # the end of the data: nothing is visited after it
+    escalation_delays: Mapping[str, tuple[Duration, ...]]
+    meeting_types: Mapping[str, frozenset[str]]  # per rule: the event types that meet it
+    carried_by: Callable[[Action, datetime], Event]  # follow mode: the event that does an action
+    obligations: list[Obligation] = field(default_factory=list)
+    touches: list[Touch] = field(default_factory=list)
+    open: dict[tuple[str, str, str | None, int], Obligation] = field(default_factory=dict)
+    timers: list[float] = field(default_factory=list)
+    made: list[Event] = field(default_factory=list)
+    deferred: dict[tuple[str, str, str | None], datetime] = field(default_factory=dict)
+    position: int = 0  # history[:position] is in the past
+    owner: str | None = None
+    evaluations: int = 0
+
+    def __post_init__(self) -> None:
+        self.owner = self.lead.owner
+        heapq.heappush(self.timers, _stamp(self.lead.captured_at))
+
+    # -- moments ------------------------------------------------------------------------------
+
+    def next_moment(self) -> float | None:
+        """The next moment worth evaluating (a POSIX timestamp), or ``None`` when done."""
+        candidates = []
+        if self.position < len(self.history):
+            candidates.append(_stamp(self.history[self.position].at))
+        if self.timers:
+            candidates.append(self.timers[0])
+        if not candidates:
+            return None
+        moment = min(candidates)
+        return moment if moment <= _stamp(self.end) else None
+
+    def step(self, moment: float, gate: Gate | None) -> None:
+        """Visit one moment: take in the events up to it, evaluate, reconcile, carry out."""
+        while self.timers and self.timers[0] <= moment:
+            heapq.heappop(self.timers)
+        now = datetime.fromtimestamp(moment, UTC)
+        batch: list[Event] = []
+        while (
+            self.position < len(self.history) and _stamp(self.history[self.position].at) <= moment
+        ):
+            event = self.history[self.position]
+            batch.append(event)
+            self._record(event, made=False)
+            self.position += 1
+        for _ in range(_MAX_ROUNDS):
+            actions = self._evaluate(now)
+            to_do = self._to_do(actions, now, gate) if self.follow else []
+            # An escalation asked at the very moment its obligation is being done is not one.
+            self._reconcile(actions, now, batch, escalations=not to_do)
+            if not to_do:
+                return
+            batch = [self._do(action, now) for action in to_do]
+
+    def finish(self) -> None:
+        """Classify what is still open when the history ends."""
+        end = _stamp(self.end)
+        for obligation in self.open.values():
+            obligation.outcome = "missed" if _stamp(obligation.due) <= end else "open"
+        self.open.clear()
+
+    # -- inside a moment ----------------------------------------------------------------------
+
+    def _past(self) -> list[Event]:
+        past = self.history[: self.position]
+        if self.made:
+            past = sorted(past + self.made, key=lambda e: e.at.timestamp())
+        return past
+
+    def _evaluate(self, now: datetime) -> list[Action]:
+        self.evaluations += 1
+        return self.engine.next_actions(self.lead, self._past(), now)
+
+    def _record(self, event: Event, *, made: bool) -> None:
+        if event.type == "assigned" and event.value is not None:
+            self.owner = str(event.value)
+        elif event.type == "touch" and event.channel is not None:
+            self.touches.append(Touch(self.lead.id, event.at, event.channel, self.owner, made))
+
+    def _reconcile(
+        self,
+        actions: Sequence[Action],
+        now: datetime,
+        batch: Iterable[Event],
+        *,
+        escalations: bool = True,
+    ) -> None:
+        moment = now.timestamp()
+        touched = {e.channel for e in batch if e.type == "touch"}
+        types = {e.type for e in batch}
+        asked: dict[tuple[str, str, str | None, int], Action] = {}
+        counts: dict[tuple[str, str, str | None], int] = {}
+        for action in actions:
+            base = _key(action)
+            n = counts.get(base, 0)
+            counts[base] = n + 1
+            asked[(*base, n)] = action
+        for key, obligation in list(self.open.items()):
+            still = asked.get(key)
+            if still is not None and still.due.timestamp() <= obligation.due.timestamp():
+                continue  # still asked, no later: still open
+            if still is not None and still.due.timestamp() <= moment:
+                continue
+            meets = obligation.kind in ("contact", "task") and (
+                obligation.channel in touched
+                or bool(types & self.meeting_types.get(obligation.rule, _MEETING))
+            )
+            if still is not None and not meets:
+                continue  # asked for later, but nothing met it: moved, still the same one
+            del self.open[key]
+            obligation.resolved_at = now
+            if meets:
+                obligation.outcome = "on_time" if now <= obligation.due else "late"
+            else:
+                obligation.outcome = "ended"
+        for key, action in asked.items():
+            if key in self.open or (not escalations and action.kind in ("escalate", "reassign")):
+                continue
+            obligation = Obligation(
+                self.lead.id,
+                action.rule,
+                action.refs,
+                action.kind,
+                action.channel,
+                action.assignee,
+                now,
+                action.due,
+                action.reason,
+            )
+            self.open[key] = obligation
+            self.obligations.append(obligation)
+            due = action.due.timestamp()
+            if due > moment:
+                heapq.heappush(self.timers, due)
+            compiled = self.engine._compiled
+            for delay in self.escalation_delays.get(action.rule, ()):
+                at = compiled.calendar.add(action.due, delay, day_start=compiled.day_start)
+                if at.timestamp() > moment:
+                    heapq.heappush(self.timers, at.timestamp() + 1)
+
+    def _to_do(self, actions: Sequence[Action], now: datetime, gate: Gate | None) -> list[Action]:
+        """Follow mode: the contacts and tasks due by now that capacity allows now (the others
+        are deferred to the moment the gate gives)."""
+        moment = now.timestamp()
+        chosen: dict[tuple[str, str, str | None], Action] = {}
+        for action in actions:
+            key = _key(action)
+            if action.kind not in ("contact", "task") or key in chosen:
+                continue
+            if action.due.timestamp() > moment:
+                continue
+            waiting = self.deferred.get(key)
+            if waiting is not None and waiting.timestamp() > moment:
+                continue
+            allowed = now if gate is None else gate(action.assignee, now)
+            if allowed.timestamp() > moment:
+                self.deferred[key] = allowed
+                heapq.heappush(self.timers, allowed.timestamp())
+                for obligation in self.open.values():
+                    if (obligation.rule, obligation.kind, obligation.channel) == key:
+                        obligation.deferred = True
+                continue
+            self.deferred.pop(key, None)
+            chosen[key] = action
+        return list(chosen.values())
+
+    def _do(self, action: Action, now: datetime) -> Event:
+        """Follow mode: carry out one action now."""
+        event = self.carried_by(action, now)
+        self.made.append(event)
+        self._record(event, made=True)
+        return event
+
+
+def meeting_types(engine: Engine) -> dict[str, frozenset[str]]:
+    """For each rule, the event types that meet what it asks: its ``met_by`` (an obligation) or
+    ``counts`` (a cadence), else a reply."""
+    found: dict[str, frozenset[str]] = {}
+    for rule in engine.policy.rules:
+        matches = None
+        if rule.obligation is not None:
+            matches = rule.obligation.met_by
+        elif rule.cadence is not None:
+            matches = rule.cadence.counts
+        if matches:
+            found[rule.id] = frozenset(m.event for m in matches)
+    return found
+
+
+class Doing:
+    """Follow mode: the event that carries out an action. A contact is a touch on its channel
+    (outcome ``reached``); an obligation with ``met_by`` is done by the first event it names (a
+    task ``met_by: promise_kept`` by a ``promise_kept``; a channel, outcome or value it asks for
+    is taken from the match)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.first: dict[str, EventMatch] = {}
+        for rule in engine.policy.rules:
+            if rule.obligation is not None and rule.obligation.met_by:
+                self.first[rule.id] = rule.obligation.met_by[0]
+
+    def __call__(self, action: Action, now: datetime) -> Event:
+        match = self.first.get(action.rule)
+        if match is None or (match.event == "touch" and not (match.channel or match.outcome)):
+            return Event(action.lead_id, now, "touch", action.channel, "reached")
+        channel = match.channel[0] if match.channel else action.channel
+        outcome = (
+            match.outcome[0] if match.outcome else ("reached" if match.event == "touch" else None)
+        )
+        value = match.value[0] if match.value else None
+        return Event(action.lead_id, now, match.event, channel, outcome, value)
+
+
+def escalation_delays(engine: Engine) -> dict[str, tuple[Duration, ...]]:
+    """For each obligation rule with ``if_missed``, the delays after its due time at which an
+    escalation or a reassignment appears, so that the run visits those moments."""
+    delays: dict[str, tuple[Duration, ...]] = {}
+    for rule in engine.policy.rules:
+        missed = rule.obligation.if_missed if rule.obligation is not None else None
+        if missed is not None:
+            found = tuple(d for d in (missed.escalate, missed.reassign) if d is not None)
+            delays[rule.id] = found
+    return delays
+
+
+class Capacity:
+    """At most ``per_day`` contacts per salesperson per working day, in the policy's zone; what
+    does not fit is moved to the start of the next working day."""
+
+    def __init__(self, engine: Engine, per_day: int) -> None:
+        compiled = engine._compiled
+        self.per_day = per_day
+        self.zone = compiled.zone
+        self.calendar = compiled.calendar
+        self.day_start = compiled.day_start or time(9, 0)
+        self.used: dict[tuple[str | None, object], int] = {}
+
+    def __call__(self, assignee: str | None, now: datetime) -> datetime:
+        local = now.astimezone(self.zone)
+        day = local.date()
+        if not self.calendar.is_working_day(day):
+            day = self.calendar.next_working_day(day)
+        while self.used.get((assignee, day), 0) >= self.per_day:
+            day = self.calendar.next_working_day(day + timedelta(days=1))
+        self.used[(assignee, day)] = self.used.get((assignee, day), 0) + 1
+        if day == local.date():
+            return now
+        start = datetime.combine(day, self.day_start, tzinfo=self.zone)
+        return max(start, now)
+
+
+def run_all(
+    runs: Sequence[LeadRun],
+    gate: Gate | None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Visit every run's moments in time order, all leads interleaved, to the end of the data."""
+    queue: list[tuple[float, int]] = []
+    for index, run in enumerate(runs):
+        moment = run.next_moment()
+        if moment is not None:
+            queue.append((moment, index))
+    heapq.heapify(queue)
+    steps = 0
+    while queue:
+        moment, index = heapq.heappop(queue)
+        run = runs[index]
+        run.step(moment, gate)
+        steps += 1
+        if progress is not None and steps % 1000 == 0:
+            progress(steps)
+        following = run.next_moment()
+        if following is not None:  # always later: step() consumed everything up to moment
+            heapq.heappush(queue, (following, index))
+    for run in runs:
+        run.finish()
