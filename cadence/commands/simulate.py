@@ -1,8 +1,8 @@
 """``cadence simulate POLICY --leads FILE --events FILE``: a policy replayed on past data.
 
 Registered by :mod:`cadence.cli` as ``app.command(name="simulate", epilog=EPILOG)``. Exit codes:
-0 done, 1 an invalid policy, 2 bad data or arguments (every problem listed, nothing written). Outputs are
-written whole or not at all (a temporary file renamed into place).
+0 done, 1 an invalid policy, 2 bad data or arguments (every problem listed, nothing written).
+Outputs are written whole or not at all (a temporary file renamed into place).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from cadence.engine import Engine
 from cadence.records import Action, Event, Lead
@@ -90,7 +90,8 @@ def simulate(
 ) -> Simulation:
     """Replay every lead through the policy; metrics count what falls in ``[start, end)``.
 
-    ``start`` and ``end`` default to the period of the data (:func:`period_of`). Every lead is
+    ``start`` defaults to the first capture, ``end`` to the midnight (in the policy's zone)
+    after the last event. Every lead is
     replayed from its capture to the end of the data, so that an obligation due in the period
     is judged with all that happened after it: two simulations of adjacent periods add up to one
     of the whole. ``capacity`` (follow mode only) is the most contacts a salesperson makes per
@@ -98,12 +99,16 @@ def simulate(
     """
     if capacity is not None and (not follow or capacity < 1):
         raise ValueError("capacity needs follow mode and a number of contacts of at least 1")
-    data_start, data_end = period_of(leads, events)
-    begin = start or data_start
-    finish = end or data_end
-    for name, moment in (("start", begin), ("end", finish)):
-        if moment.utcoffset() is None:
+    for name, moment in (("start", start), ("end", end)):
+        if moment is not None and moment.utcoffset() is None:
             raise ValueError(f"the {name} of the period must carry a time zone offset")
+    data_start, data_end = period_of(leads, events)
+    zone = engine._compiled.zone
+    begin = (start or data_start).astimezone(zone)
+    if end is None:  # the day after the last event, so that the period holds all of it
+        day = data_end.astimezone(zone).date() + timedelta(days=1)
+        end = datetime.combine(day, time(0), tzinfo=zone)
+    finish = end.astimezone(zone)
     if finish.timestamp() <= begin.timestamp():
         raise ValueError("the period ends before it starts")
     last = max(data_end, finish, key=datetime.timestamp)

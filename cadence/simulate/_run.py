@@ -49,7 +49,11 @@ class Obligation:
 
     Every action the policy asks creates one, whatever the kind of rule behind it (an obligation,
     a cadence's next touch, a sequence step, a greeting, an escalation). ``due`` is the due time
-    when it was first asked; lateness is measured from it.
+    when it was first asked. It is judged against ``deadline``: the due time or, for one born
+    overdue (a cadence that starts to apply when the grade changes, long after the last touch),
+    the first moment after it was asked that the quiet and working hours allow: it could not
+    be met before it existed. When the policy later asks for it later still, with nothing done
+    (a cap filled up in between), the deadline follows.
     """
 
     lead_id: str
@@ -61,6 +65,7 @@ class Obligation:
     asked_at: datetime
     due: datetime
     reason: str
+    deadline: datetime  # see above
     outcome: Outcome = "open"
     resolved_at: datetime | None = None
     deferred: bool = False  # follow mode: capacity moved the contact that met it
@@ -70,7 +75,7 @@ class Obligation:
         """How late it was met, for an obligation met late."""
         if self.outcome != "late" or self.resolved_at is None:
             return None
-        return self.resolved_at - self.due
+        return self.resolved_at - self.deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +166,7 @@ class LeadRun:
         """Classify what is still open when the history ends."""
         end = _stamp(self.end)
         for obligation in self.open.values():
-            obligation.outcome = "missed" if _stamp(obligation.due) <= end else "open"
+            obligation.outcome = "missed" if _stamp(obligation.deadline) <= end else "open"
         self.open.clear()
 
     # -- inside a moment ----------------------------------------------------------------------
@@ -211,11 +216,16 @@ class LeadRun:
                 or bool(types & self.meeting_types.get(obligation.rule, _MEETING))
             )
             if still is not None and not meets:
+                # Asked for later, and nothing met it: the policy moved it (a cap filled up).
+                if still.due.timestamp() > obligation.deadline.timestamp():
+                    obligation.deadline = still.due
+                    heapq.heappush(self.timers, still.due.timestamp())
                 continue  # asked for later, but nothing met it: moved, still the same one
             del self.open[key]
             obligation.resolved_at = now
             if meets:
-                obligation.outcome = "on_time" if now <= obligation.due else "late"
+                on_time = moment <= obligation.deadline.timestamp()
+                obligation.outcome = "on_time" if on_time else "late"
             else:
                 obligation.outcome = "ended"
         for key, action in asked.items():
@@ -231,6 +241,7 @@ class LeadRun:
                 now,
                 action.due,
                 action.reason,
+                self._deadline(action, now),
             )
             self.open[key] = obligation
             self.obligations.append(obligation)
@@ -243,10 +254,22 @@ class LeadRun:
                 if at.timestamp() > moment:
                     heapq.heappush(self.timers, at.timestamp() + 1)
 
+    def _deadline(self, action: Action, now: datetime) -> datetime:
+        if action.due.timestamp() > now.timestamp():
+            return action.due
+        if action.kind != "contact" or action.channel is None:
+            return now
+        working, quiet = self.engine._compiled.windows[action.channel]
+        local = now.astimezone(action.due.tzinfo)
+        return self.engine._compiled.calendar.next_allowed(
+            local, working_hours=working, quiet=quiet
+        )
+
     def _to_do(self, actions: Sequence[Action], now: datetime, gate: Gate | None) -> list[Action]:
         """Follow mode: the contacts and tasks due by now that capacity allows now (the others
         are deferred to the moment the gate gives)."""
         moment = now.timestamp()
+        compiled = self.engine._compiled
         chosen: dict[tuple[str, str, str | None], Action] = {}
         for action in actions:
             key = _key(action)
@@ -257,6 +280,14 @@ class LeadRun:
             waiting = self.deferred.get(key)
             if waiting is not None and waiting.timestamp() > moment:
                 continue
+            if action.channel is not None:  # overdue: at the next moment the hours allow
+                working, quiet = compiled.windows[action.channel]
+                local = now.astimezone(action.due.tzinfo)
+                hours = compiled.calendar.next_allowed(local, working_hours=working, quiet=quiet)
+                if hours.timestamp() > moment:
+                    self.deferred[key] = hours
+                    heapq.heappush(self.timers, hours.timestamp())
+                    continue
             allowed = now if gate is None else gate(action.assignee, now)
             if allowed.timestamp() > moment:
                 self.deferred[key] = allowed

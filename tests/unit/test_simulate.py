@@ -1,0 +1,246 @@
+"""``cadence.simulate``: golden simulations worked out by hand, and the properties of the replay."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cadence.engine import Engine
+from cadence.policy import load_policy, parse_policy
+from cadence.records import Event, Lead
+from cadence.simulate import compare, simulate
+from cadence.testing import lead_histories
+
+POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
+SHIPPED = sorted(p for p in POLICY_DIR.glob("*.yaml") if not p.name.endswith(".cases.yaml"))
+
+FIRST_CALL = """
+policy: first-call
+timezone: Asia/Shanghai
+rules:
+  - id: first-call
+    refs: [R003-4]
+    obligation:
+      after: captured
+      within: 2 days
+      channel: phone
+      if_missed: {escalate: 0 days}
+"""
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def lead(lead_id: str, captured: str = "2025-04-01T10:00:00+08:00") -> Lead:
+    return Lead(lead_id, at(captured), owner="Lin Na", manager="Wang Fang")
+
+
+def touch(lead_id: str, when: str, channel: str = "phone") -> Event:
+    return Event(lead_id, at(when), "touch", channel, "reached")
+
+
+def test_golden_audit_of_four_leads() -> None:
+    # A is called after 1 day (on time), B after 4 days (2 days late), C never (missed, and
+    # escalated), D opts out after a day (the obligation ends). The data ends on 5 April 10:00.
+    leads = {k: lead(k) for k in "ABCD"}
+    events = {
+        "A": [touch("A", "2025-04-02T10:00:00+08:00")],
+        "B": [touch("B", "2025-04-05T10:00:00+08:00")],
+        "C": [],
+        "D": [Event("D", at("2025-04-02T10:00:00+08:00"), "opt_out")],
+    }
+    result = simulate(Engine(parse_policy(FIRST_CALL)), leads, events)
+    metrics = result.metrics()
+    assert metrics["period"] == {
+        "from": "2025-04-01T10:00:00+08:00",
+        "to": "2025-04-06T00:00:00+08:00",  # the midnight after the last event
+    }
+    assert metrics["obligations"] == {
+        "total": 4,
+        "on_time": 1,
+        "late": 1,
+        "missed": 1,
+        "ended": 1,
+        "open": 0,
+        "on_time_rate": 0.3333,  # 1 of the 3 judged (the ended one is not)
+        "late_hours": {"median": 48.0, "p95": 48.0, "max": 48.0},
+    }
+    outcome = {o.lead_id: o.outcome for o in result.obligations if o.kind == "contact"}
+    assert outcome == {"A": "on_time", "B": "late", "C": "missed", "D": "ended"}
+    # B and C were both unmet when the deadline passed on 3 April 10:00.
+    assert metrics["escalations"] == {"total": 2, "by_rule": {"first-call:escalate": 2}}
+    # First contact: A after 24 hours, B after 96; C and D never.
+    assert metrics["coverage"] == {
+        "1": 0.25,
+        "3": 0.25,
+        "7": 0.5,
+        "14": 0.5,
+        "30": 0.5,
+        "never": 0.5,
+    }
+    assert metrics["first_contact_hours"] == {"median": 24.0, "p90": 96.0}
+    assert metrics["touches"]["total"] == 2
+    assert metrics["by_salesperson"]["Lin Na"]["obligations"] == 4
+
+
+def test_golden_over_contact() -> None:
+    policy = parse_policy(
+        """
+        policy: careful
+        timezone: Asia/Shanghai
+        quiet_hours: [{start: "21:00", end: "08:00"}]
+        caps: [{id: one-a-day, max: 1, within: 1 day}]
+        rules:
+          - id: weekly
+            cadence: {every: 7 days, channel: email}
+        """
+    )
+    events = [
+        touch("A", "2025-04-01T12:00:00+08:00", "email"),
+        touch("A", "2025-04-01T15:00:00+08:00", "email"),  # a second within a day: over the cap
+        touch("A", "2025-04-03T23:30:00+08:00", "email"),  # in quiet hours
+        Event("A", at("2025-04-04T10:00:00+08:00"), "opt_out", "email"),
+        touch("A", "2025-04-06T10:00:00+08:00", "email"),  # after the opt-out
+    ]
+    metrics = simulate(Engine(policy), {"A": lead("A")}, {"A": events}).metrics()
+    assert metrics["over_contact"] == {
+        "over_cap": 1,
+        "in_quiet_hours": 1,
+        "after_opt_out": 1,
+        "by_cap": {"one-a-day": 1},
+    }
+
+
+def test_follow_with_capacity_moves_what_does_not_fit_to_the_next_working_day() -> None:
+    # Three leads of one salesperson, each to be called within 2 days, all due on Thursday
+    # 3 April 10:00; with a capacity of 2 a day, the third call waits for Monday 7 April
+    # (4-6 April is the Qingming holiday and a weekend in China) and is met late.
+    policy = parse_policy(
+        FIRST_CALL.replace(
+            "timezone: Asia/Shanghai", "timezone: Asia/Shanghai\ncalendar: {country: CN}"
+        )
+    )
+    leads = {k: lead(k) for k in "ABC"}
+    events: dict[str, list[Event]] = {k: [] for k in "ABC"}
+    end = at("2025-04-10T10:00:00+08:00")
+    free = simulate(Engine(policy), leads, events, end=end, follow=True).metrics()
+    assert (free["obligations"]["on_time"], free["obligations"]["late"]) == (3, 0)
+    tight = simulate(Engine(policy), leads, events, end=end, follow=True, capacity=2)
+    metrics = tight.metrics()
+    assert (metrics["obligations"]["on_time"], metrics["obligations"]["late"]) == (2, 1)
+    assert metrics["breached_by_capacity"] == 1
+    late = next(o for o in tight.obligations if o.outcome == "late")
+    assert late.resolved_at is not None
+    assert late.resolved_at.astimezone(late.due.tzinfo).isoformat() == "2025-04-07T09:00:00+08:00"
+
+
+def test_the_same_inputs_give_the_same_metrics() -> None:
+    policy = load_policy(POLICY_DIR / "post_show.yaml")
+    leads = {k: lead(k) for k in "AB"}
+    events = {"A": [touch("A", "2025-04-02T10:00:00+08:00")], "B": []}
+    first = simulate(Engine(policy), leads, events).metrics()
+    second = simulate(Engine(policy), dict(reversed(leads.items())), events).metrics()
+    assert first == second
+
+
+def test_compare_names_the_leads_whose_actions_differ() -> None:
+    slow = parse_policy(FIRST_CALL.replace("within: 2 days", "within: 5 days"))
+    leads = {k: lead(k) for k in "AB"}
+    events = {"A": [touch("A", "2025-04-02T10:00:00+08:00")], "B": []}
+    found = compare(
+        Engine(parse_policy(FIRST_CALL)), Engine(slow), leads, events, at("2025-04-02T12:00+08:00")
+    )
+    assert [d.lead_id for d in found] == ["B"]
+    assert [a.due.isoformat() for a in found[0].left] == ["2025-04-03T10:00:00+08:00"]
+    assert [a.due.isoformat() for a in found[0].right] == ["2025-04-06T10:00:00+08:00"]
+
+
+# -- properties -------------------------------------------------------------------------------
+
+_POLICIES = {path.stem: load_policy(path) for path in SHIPPED}
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[str, Lead, list[Event], datetime]:
+    name = draw(st.sampled_from(sorted(_POLICIES)))
+    lead, events, now = draw(lead_histories(_POLICIES[name], max_events=6))
+    return name, lead, events, now
+
+
+def _end(lead: Lead, events: list[Event], now: datetime) -> datetime:
+    moments = [lead.captured_at, now, *(e.at for e in events)]
+    return max(moments, key=datetime.timestamp) + timedelta(days=30)
+
+
+@settings(max_examples=25)
+@given(cases())
+def test_following_the_policy_without_a_capacity_breaks_nothing(
+    case: tuple[str, Lead, list[Event], datetime],
+) -> None:
+    name, lead, events, now = case
+    engine = Engine(_POLICIES[name])
+    result = simulate(
+        engine, {lead.id: lead}, {lead.id: events}, end=_end(lead, events, now), follow=True
+    )
+    metrics = result.metrics()
+    assert metrics["obligations"]["late"] == 0, result.obligations
+    assert metrics["obligations"]["missed"] == 0, result.obligations
+    assert metrics["over_contact"]["over_cap"] == 0
+    assert metrics["over_contact"]["in_quiet_hours"] == 0
+
+
+@settings(max_examples=25)
+@given(cases())
+def test_auditing_what_follow_mode_did_finds_everything_on_time(
+    case: tuple[str, Lead, list[Event], datetime],
+) -> None:
+    name, lead, events, now = case
+    engine = Engine(_POLICIES[name])
+    end = _end(lead, events, now)
+    followed = simulate(engine, {lead.id: lead}, {lead.id: events}, end=end, follow=True)
+    (run,) = followed.runs
+    history = sorted([*run.history, *run.made], key=lambda e: e.at.timestamp())
+    audit = simulate(engine, {lead.id: lead}, {lead.id: history}, end=end).metrics()
+    assert audit["obligations"]["late"] == 0
+    assert audit["obligations"]["missed"] == 0
+
+
+@settings(max_examples=25)
+@given(cases(), st.floats(min_value=0.1, max_value=0.9))
+def test_two_periods_add_up_to_the_whole(
+    case: tuple[str, Lead, list[Event], datetime], split: float
+) -> None:
+    name, lead, events, now = case
+    engine = Engine(_POLICIES[name])
+    start, end = lead.captured_at, _end(lead, events, now)
+    middle = start + (end - start) * split
+    # The data covers both periods (an event no policy reads marks its end), so that each part
+    # is replayed as far as the whole.
+    data = ({lead.id: lead}, {lead.id: [*events, Event(lead.id, end, "note")]})
+    whole = simulate(engine, *data, start=start, end=end).metrics()
+    parts = [
+        simulate(engine, *data, start=start, end=middle).metrics(),
+        simulate(engine, *data, start=middle, end=end).metrics(),
+    ]
+    for key in ("total", "on_time", "late", "missed", "ended", "open"):
+        assert whole["obligations"][key] == sum(p["obligations"][key] for p in parts), key
+    assert whole["touches"]["total"] == sum(p["touches"]["total"] for p in parts)
+    assert whole["escalations"]["total"] == sum(p["escalations"]["total"] for p in parts)
+    for key in ("over_cap", "in_quiet_hours", "after_opt_out"):
+        assert whole["over_contact"][key] == sum(p["over_contact"][key] for p in parts), key
+
+
+def test_bad_periods_are_refused() -> None:
+    engine = Engine(parse_policy(FIRST_CALL))
+    data = ({"A": lead("A")}, {"A": []})
+    with pytest.raises(ValueError, match="ends before it starts"):
+        simulate(
+            engine, *data, start=at("2025-05-01T00:00+08:00"), end=at("2025-04-01T00:00+08:00")
+        )
+    with pytest.raises(ValueError, match="capacity needs follow mode"):
+        simulate(engine, *data, capacity=3)
