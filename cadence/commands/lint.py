@@ -1,8 +1,8 @@
 """``cadence lint POLICY...``: warnings about valid policies, with their locations.
 
 Registered by :mod:`cadence.cli` as ``app.command(epilog=EPILOG)(lint)``. Exit codes: 0 no
-warning (notes do not count unless ``--strict``), 1 a warning (or an invalid policy, printed as ``cadence check`` prints it), 2 a
-regulations file that cannot be read.
+warning (notes do not count unless ``--strict``), 1 a warning (or an invalid policy, printed as
+``cadence check`` prints it), 2 a regulations file that cannot be read.
 """
 
 from __future__ import annotations
