@@ -150,50 +150,59 @@ class ExportMapping(Model):
 _Finding = tuple[tuple[str | int, ...], str, str]
 
 
-def _check(mapping: ExportMapping) -> Iterator[_Finding]:
-    """What pydantic cannot see: zones, channels, formats, the events' required fields."""
-    stamp = mapping.timestamp
-    if stamp.timezone is not None and _zone(stamp.timezone) is None:
-        close = difflib.get_close_matches(stamp.timezone, pendulum.timezones(), n=1)
+def _check(data: dict[str, Any]) -> Iterator[_Finding]:
+    """What pydantic cannot see: zones, channels, formats, the events' required fields. It reads
+    the raw document, so that these are reported along with any structural problem."""
+    stamp = data.get("timestamp")
+    stamp = stamp if isinstance(stamp, dict) else {}
+    zone, fmt = stamp.get("timezone"), stamp.get("format", "iso")
+    if isinstance(zone, str) and _zone(zone) is None:
+        close = difflib.get_close_matches(zone, pendulum.timezones(), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        message = f"'{stamp.timezone}' is not an IANA time zone like 'Europe/Amsterdam'{hint}"
+        message = f"'{zone}' is not an IANA time zone like 'Europe/Amsterdam'{hint}"
         yield ("timestamp", "timezone"), "unknown-timezone", message
-    if stamp.format != "iso":
+    if isinstance(fmt, str) and fmt != "iso":
         sample = datetime(2011, 10, 1, 12, 34, 56, 789000, tzinfo=pendulum.UTC)
         try:
-            datetime.strptime(sample.strftime(stamp.format), stamp.format)
+            datetime.strptime(sample.strftime(fmt), fmt)
         except ValueError as error:
-            message = f"'{stamp.format}' is not a strptime format that reads back ({error})"
+            message = f"'{fmt}' is not a strptime format that reads back ({error})"
             yield ("timestamp", "format"), "bad-value", message
-        if "%" not in stamp.format:
-            message = f"'{stamp.format}' has no % directive: write 'iso' or e.g. '%d-%m-%Y %H:%M'"
+        if "%" not in fmt:
+            message = f"'{fmt}' has no % directive: write 'iso' or e.g. '%d-%m-%Y %H:%M'"
             yield ("timestamp", "format"), "bad-value", message
-        elif "%z" not in stamp.format and stamp.timezone is None:
+        elif "%z" not in fmt and zone is None:
             message = (
                 "the format has no %z (offset), so 'timestamp' needs a 'timezone' for its times, "
                 "e.g. timezone: Europe/Amsterdam"
             )
             yield ("timestamp",), "missing-key", message
-    for name in mapping.attributes:
+    attributes = data.get("attributes")
+    for name in attributes if isinstance(attributes, dict) else ():
         if name in _LEAD_FIELDS or name == "stage":
             message = f"'{name}' is a field of the lead, not an attribute; choose another name"
             yield ("attributes", name), "bad-value", message
-    for activity, translations in mapping.events.items():
-        for index, event in enumerate(translations or ()):
-            where: tuple[str | int, ...] = ("events", activity)
-            if translations is not None and len(translations) > 1:
-                where = (*where, index)
-            if event.channel is None and event.type in _NEEDS_CHANNEL:
-                message = f"a '{event.type}' event needs a channel ({', '.join(CHANNELS)})"
+    events = data.get("events")
+    for activity, translations in events.items() if isinstance(events, dict) else ():
+        many = isinstance(translations, list)
+        for index, event in enumerate(translations if many else [translations]):
+            if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                continue  # a structural problem: pydantic reports it
+            where: tuple[str | int, ...] = (
+                ("events", activity, index) if many else ("events", activity)
+            )
+            kind, channel, value = event["type"], event.get("channel"), event.get("value")
+            if channel is None and kind in _NEEDS_CHANNEL:
+                message = f"a '{kind}' event needs a channel ({', '.join(CHANNELS)})"
                 yield where, "missing-key", message
-            if event.channel is not None and event.channel not in CHANNELS:
-                close = difflib.get_close_matches(event.channel, CHANNELS, n=1)
+            if isinstance(channel, str) and channel not in CHANNELS:
+                close = difflib.get_close_matches(channel, CHANNELS, n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
-                message = f"unknown channel '{event.channel}'{hint} (known: {', '.join(CHANNELS)})"
+                message = f"unknown channel '{channel}'{hint} (known: {', '.join(CHANNELS)})"
                 yield (*where, "channel"), "unknown-channel", message
-            if event.value is None and event.type in _NEEDS_VALUE:
-                yield where, "missing-key", f"a '{event.type}' event needs a value"
-            if event.type == "score" and not isinstance(event.value, float | None):
+            if value is None and kind in _NEEDS_VALUE:
+                yield where, "missing-key", f"a '{kind}' event needs a value"
+            if kind == "score" and value is not None and _number(value) is None:
                 yield (*where, "value"), "bad-value", "a 'score' event's value is a number"
 
 
@@ -223,13 +232,13 @@ def load_mapping(path: str | Path, *, text: str | None = None) -> ExportMapping:
     document = MarkedDocument(file)
     data = document.build(node, ())
     problems = list(document.problems)
+    for where, code, message in _check(data):
+        problems.append(Problem(document.location(where), code, message))
     try:
         mapping = ExportMapping.model_validate(data)
     except ValidationError as error:
         problems.extend(_validation_problems(error, document, ExportMapping))
         raise MappingError(problems) from None
-    for where, code, message in _check(mapping):
-        problems.append(Problem(document.location(where), code, message))
     if problems:
         raise MappingError(problems)
     return mapping
