@@ -508,18 +508,7 @@ def _rows(
             records = _json_records(binary, file, problems)
         else:
             records = _csv_records(binary, file, columns, problems)
-        for number, fields in records:
-            if fmt == "jsonl":
-                absent = [c for c in columns if c not in fields]
-                if absent:
-                    for column in absent:
-                        problems.append(
-                            Problem(
-                                Location(file, number), "missing-field", f"'{column}' is missing"
-                            )
-                        )
-                    continue
-            yield number, fields
+        yield from records
     except _NotUtf8 as error:
         message = "this line is not UTF-8 text, so the file cannot be read; save it as UTF-8"
         problems.append(Problem(Location(file, error.line), "unreadable", message))
