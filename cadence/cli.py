@@ -376,12 +376,13 @@ def render_explanation(explanation: Explanation) -> Iterator[str]:
 
 def _register_policy_tools() -> None:
     """The commands that live in :mod:`cadence.commands`, one module each."""
-    from cadence.commands import diff, lint, simulate, verify  # here: they import this module
+    from cadence.commands import convert, diff, lint, simulate, verify  # here: they import this
 
     app.command(name="lint", epilog=lint.EPILOG)(lint.lint)
     app.command(name="diff", epilog=diff.EPILOG)(diff.diff)
     app.command(name="verify", epilog=verify.EPILOG)(verify.verify)
     app.command(name="simulate", epilog=simulate.EPILOG)(simulate.simulate_command)
+    app.command(name="convert", epilog=convert.EPILOG)(convert.convert)
 
 
 _register_policy_tools()

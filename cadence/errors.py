@@ -5,10 +5,12 @@ The tree::
     CadenceError                    base of everything cadence raises on purpose
     ├── PolicyError(ValueError)     a policy file is invalid; ``.problems`` lists every problem
     ├── DataError(ValueError)       a leads or events file has bad lines; ``.problems`` lists them
+    ├── MappingError(ValueError)    an export mapping file is invalid; ``.problems`` lists them
     └── BackendUnavailable(ImportError)  an optional engine cannot be used here (and why)
 
 A :class:`Problem` prints as ``FILE:LINE:COLUMN: CODE: message`` (policies) or
-``FILE:LINE: message`` (data). Problems are sorted by location and reported all at once.
+``FILE:LINE: message`` (data). Mapping files (:mod:`cadence.exports`) print like policies and
+use the policy codes. Problems are sorted by location and reported all at once.
 Every code is listed in
 :data:`POLICY_CODES` with a one-line description (the warnings of ``cadence lint`` in
 :data:`WARNING_CODES`); ``docs/errors.md`` has a section for each.
@@ -49,6 +51,8 @@ DATA_CODES: Final[dict[str, str]] = {
     "bad-field": "a field whose value has the wrong form",
     "duplicate-lead": "a lead id that appears twice in the leads file",
     "unknown-lead": "an event whose lead_id is not in the leads file",
+    "unmapped-value": "a row of an export whose activity is not in the mapping's events table",
+    "uncaptured-lead": "a row of an export whose lead has no capture row",
 }
 
 #: Every warning code of ``cadence lint``: a policy that is valid but probably not what was meant.
@@ -129,6 +133,12 @@ class DataError(_ProblemsError):
     """A leads or events file has bad lines. ``problems`` holds every bad line, sorted."""
 
     kind = "data"
+
+
+class MappingError(_ProblemsError):
+    """An export mapping file is invalid. ``problems`` holds every problem found, sorted."""
+
+    kind = "mapping"
 
 
 class BackendUnavailable(CadenceError, ImportError):

@@ -227,7 +227,12 @@ def problems_of(policy: Policy) -> list[Problem]:
     ]
 
 
-def _validation_problems(error: ValidationError, document: MarkedDocument) -> Iterator[Problem]:
+def _validation_problems(
+    error: ValidationError, document: MarkedDocument, root: type[BaseModel] = Policy
+) -> Iterator[Problem]:
+    """Pydantic's errors as located problems; ``root`` is the model the document was validated
+    against (a policy, or another YAML file read the same way such as an export mapping)."""
+    whole = "the policy" if root is Policy else "the file"
     errors = error.errors(include_url=False)
     failing = [tuple(e["loc"]) for e in errors]
     for entry in errors:
@@ -240,8 +245,8 @@ def _validation_problems(error: ValidationError, document: MarkedDocument) -> It
         message = str(entry["msg"]).removeprefix("Value error, ")
         if kind == "extra_forbidden":
             key = str(loc[-1])
-            allowed = allowed_keys(loc[:-1])
-            message = f"unknown key '{key}' in {_describe(loc[:-1])}"
+            allowed = allowed_keys(loc[:-1], root)
+            message = f"unknown key '{key}' in {_describe(loc[:-1], whole)}"
             close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
             if close:
                 message += f"; did you mean '{close[0]}'?"
@@ -250,12 +255,12 @@ def _validation_problems(error: ValidationError, document: MarkedDocument) -> It
             yield Problem(document.location(loc, key=True), "unknown-key", message)
         elif kind in ("model_type", "model_attributes_type", "dict_type"):
             message = (
-                f"{_describe(loc)} must be a mapping of keys to values "
+                f"{_describe(loc, whole)} must be a mapping of keys to values "
                 f"(key: value, or {{key: value}}), got {entry.get('input')!r}"
             )
             yield Problem(document.location(loc), "not-a-mapping", message)
         elif kind == "missing":
-            message = f"{_describe(loc[:-1])} needs the key '{loc[-1]}'"
+            message = f"{_describe(loc[:-1], whole)} needs the key '{loc[-1]}'"
             yield Problem(document.location(loc[:-1]), "missing-key", message)
         else:
             code = (
@@ -266,21 +271,22 @@ def _validation_problems(error: ValidationError, document: MarkedDocument) -> It
                 else "bad-value"
             )
             if kind not in ("value_error", "assertion_error"):
-                message = f"{_describe(loc)}: {message}, got {entry.get('input')!r}"
+                message = f"{_describe(loc, whole)}: {message}, got {entry.get('input')!r}"
             yield Problem(document.location(loc), code, message)
 
 
-def _describe(path: Path_) -> str:
+def _describe(path: Path_, whole: str = "the policy") -> str:
     names = [p for p in path if isinstance(p, str)]
     if not names:
-        return "the policy"
+        return whole
     shown = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path)
     return f"'{shown.replace('.[', '[')}'"
 
 
-def allowed_keys(path: Path_) -> list[str]:
-    """The keys the model at ``path`` of a policy accepts (their YAML spelling)."""
-    current: Any = Policy
+def allowed_keys(path: Path_, root: type[BaseModel] = Policy) -> list[str]:
+    """The keys the model at ``path`` of a policy (or of another ``root``) accepts (their YAML
+    spelling)."""
+    current: Any = root
     for part in path:
         current = _child_type(current, part)
         if current is None:
