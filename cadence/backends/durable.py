@@ -13,7 +13,8 @@ durable-rules 2.0.28; see ``docs/embedding.md``, "Backends"):
   fire. Time stays in Cadence.
 - A fact is *asserted* (which fires every rule that matches; ``post`` would fire one), each rule
   marks its name in the lead's state, and the state is deleted at once (a ruleset holds at most
-  1,023 live states). A fact that no rule matches is an answer (nothing holds), not an error.
+  1,023 live states). One rule matches every fact: durable_rules refuses a fact that matches
+  nothing, and deleting the state of a refused fact crashes the process.
 - durable_rules stores an action's exception in the state instead of raising it; it is raised.
 - Calls into durable_rules are serialised by one lock per host (its C engine is not documented
   as thread-safe); use processes for parallel durable evaluation.
@@ -26,7 +27,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from cadence.backends.ruleset import Rulesets, compile_rulesets
+from cadence.backends.ruleset import EVERY_LEAD, Rulesets, compile_rulesets
 from cadence.engine import Engine
 from cadence.engine.compiled import CompiledPolicy
 from cadence.engine.gate import Applies, Decision
@@ -96,13 +97,14 @@ class DurableHost:
             sid = str(next(self._sids))
             try:
                 state = self._host.assert_fact(ruleset, {**fact, "sid": sid, "id": "lead"})
-            except _durable.MessageNotHandledException:
-                return frozenset()
-            finally:
-                self._host.delete_state(ruleset, sid)
+            except _durable.MessageNotHandledException as error:  # pragma: no cover - EVERY_LEAD
+                raise RuntimeError(f"durable_rules ruleset {ruleset}: {error.message}") from None
+            self._host.delete_state(ruleset, sid)
         if "exception" in state:
             raise RuntimeError(f"durable_rules ruleset {ruleset}: {state['exception']}")
-        return frozenset(key for key in state if key not in ("sid", "id", "$s"))
+        if EVERY_LEAD not in state:  # pragma: no cover - an action ran on another thread
+            raise RuntimeError(f"durable_rules ruleset {ruleset}: the fact was not matched")
+        return frozenset(key for key in state if key not in ("sid", "id", "$s", EVERY_LEAD))
 
 
 _shared: DurableHost | None = None

@@ -36,6 +36,9 @@ _TRUE: Expression = {"one": 1}
 _FALSE: Expression = {"one": 0}
 #: The value of ``grade`` in a fact when the lead has none (never a prefixed name).
 NO_GRADE = "-"
+#: The rule every fact matches: durable_rules refuses a fact that no rule matches, and deleting
+#: the state of a refused fact crashes the process (durable-rules 2.0.28, by experiment).
+EVERY_LEAD = "lead"
 
 
 def text(value: str) -> str:
@@ -120,11 +123,12 @@ class Ruleset:
         """The ruleset in durable_rules' JSON form, each rule running ``action(rule_name)``.
 
         A fresh object every time: durable_rules takes the ``run`` entries out of what it is
-        given."""
+        given. The rule :data:`EVERY_LEAD` matches every fact."""
+        rules = {EVERY_LEAD: _TRUE, **self.rules}
         return {
             self.name: {
                 rule: {"all": [{"m": expression}], "run": action(rule)}
-                for rule, expression in self.rules.items()
+                for rule, expression in rules.items()
             }
         }
 
