@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from cadence.data import read_events, read_leads, write_actions
 from cadence.durations import Duration
-from cadence.engine import Engine, Explanation, Verdict
+from cadence.engine import Engine, Explanation, LeadTracker, Verdict
 from cadence.errors import (
     BackendUnavailable,
     CadenceError,
@@ -34,6 +34,7 @@ __all__ = [
     "Event",
     "Explanation",
     "Lead",
+    "LeadTracker",
     "Location",
     "Policy",
     "PolicyError",

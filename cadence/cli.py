@@ -20,11 +20,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cadence.backends import BACKENDS, Backend
+from cadence.backends import load as load_backend
 from cadence.calendar import zone
 from cadence.cases import cases_path, load_cases, run_case
 from cadence.data import read_events, read_leads, write_actions
 from cadence.engine import Engine, Explanation
-from cadence.errors import DataError, PolicyError
+from cadence.errors import BackendUnavailable, DataError, PolicyError
 from cadence.policy import load_policy
 from cadence.policy.schema import schema_text
 from cadence.records import Action, Event, Lead
@@ -59,7 +61,19 @@ def _engine(policy_file: Path) -> Engine:
         _fail([str(p) for p in error.problems], _POLICY_EXIT)
 
 
-def _known_rule(engine: Engine, rule: str) -> None:
+def _backend(policy_file: Path, name: str) -> Backend:
+    if name not in BACKENDS:
+        _fail([f"--backend: expected {' or '.join(BACKENDS)}, got '{name}'"], _DATA_EXIT)
+    engine = _engine(policy_file)
+    if name == "reference":
+        return engine
+    try:
+        return load_backend(name, engine.policy)
+    except BackendUnavailable as error:
+        _fail([f"--backend {name}: {error}"], _DATA_EXIT)
+
+
+def _known_rule(engine: Backend, rule: str) -> None:
     ids = [r.id for r in engine.policy.rules]
     if rule not in ids:
         close = difflib.get_close_matches(rule, ids, n=1, cutoff=0.6)
@@ -69,7 +83,7 @@ def _known_rule(engine: Engine, rule: str) -> None:
         )
 
 
-def _now(text: str | None, engine: Engine, option: str = "--now") -> datetime:
+def _now(text: str | None, engine: Backend, option: str = "--now") -> datetime:
     if text is None:
         return datetime.now(UTC)
     try:
@@ -92,7 +106,7 @@ def _now(text: str | None, engine: Engine, option: str = "--now") -> datetime:
 
 
 def _read(
-    engine: Engine, leads: Path, events: Path, lead: str | None
+    engine: Backend, leads: Path, events: Path, lead: str | None
 ) -> tuple[dict[str, Lead], dict[str, list[Event]]]:
     problems: list[str] = []
     try:
@@ -145,6 +159,14 @@ def _output(path: Path | None) -> Iterator[TextIO]:
 PolicyArg = Annotated[Path, typer.Argument(help="the policy file (YAML)", show_default=False)]
 LeadsOpt = Annotated[Path, typer.Option("--leads", help="leads file, .jsonl or .csv")]
 EventsOpt = Annotated[Path, typer.Option("--events", help="events file, .jsonl or .csv")]
+BackendOpt = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        help="what decides the policy's conditions: reference (the pure-Python engine) or "
+        "durable (durable_rules; needs cadence[durable]); the actions are the same",
+    ),
+]
 NowOpt = Annotated[
     str | None,
     typer.Option(
@@ -224,26 +246,19 @@ def next_(
         Path | None,
         typer.Option("--output", "-o", help="write to this file instead of standard output"),
     ] = None,
+    backend: BackendOpt = "reference",
 ) -> None:
     """The actions the policy asks for, as of --now: who to contact, how, when and why."""
     if fmt not in ("table", "jsonl", "csv"):
         _fail([f"--format: expected table, jsonl or csv, got '{fmt}'"], _DATA_EXIT)
-    engine = _engine(policy)
+    engine = _backend(policy, backend)
     if rule is not None:
         _known_rule(engine, rule)
     moment = _now(now, engine)
     limit = _now(due_by, engine, "--due-by") if due_by is not None else None
     lead_map, history = _read(engine, leads, events, lead)
-    chosen = [lead] if lead is not None else list(lead_map)
-    actions: list[Action] = []
-    for lead_id in chosen:
-        actions.extend(
-            engine.next_actions(
-                lead_map[lead_id],
-                history.get(lead_id, ()),
-                moment,
-            )
-        )
+    chosen = [lead_map[lead]] if lead is not None else lead_map.values()
+    actions = engine.next_actions_batch(chosen, history, moment)
     if owner is not None:
         actions = [a for a in actions if a.assignee == owner]
     if rule is not None:

@@ -34,3 +34,42 @@ def _local_zone_is_not_utc() -> Iterator[None]:
     else:
         os.environ["TZ"] = previous
     time.tzset()
+
+
+def _durable_missing() -> str | None:
+    """Why the durable backend cannot be used here, or ``None`` when it can."""
+    from cadence.errors import BackendUnavailable
+
+    try:
+        import cadence.backends.durable  # noqa: F401
+    except BackendUnavailable as error:
+        return str(error)
+    return None
+
+
+DURABLE_MISSING = _durable_missing()
+
+#: The backends to run a test on; durable skipped (saying why) where durable-rules is missing.
+BACKEND_PARAMS = [
+    pytest.param("reference"),
+    pytest.param(
+        "durable",
+        marks=pytest.mark.skipif(
+            DURABLE_MISSING is not None, reason=f"durable backend: {DURABLE_MISSING}"
+        ),
+    ),
+]
+
+
+@pytest.fixture(scope="session", params=BACKEND_PARAMS)
+def backend_name(request: pytest.FixtureRequest) -> str:
+    """Each backend name in turn (``reference``, ``durable``)."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+def durable_available() -> None:
+    """Skip the test, saying why, where the durable backend cannot be used."""
+    if DURABLE_MISSING is not None:
+        pytest.skip(f"durable backend: {DURABLE_MISSING}")

@@ -7,12 +7,15 @@ day counting in ``docs/day-counting.md``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from cadence.engine.compiled import CompiledPolicy
-from cadence.engine.rules import Proposal, Verdict, evaluate_rule, when
+from cadence.engine.gate import Gate, GateFactory, ReferenceGate
+from cadence.engine.incremental import LeadTracker
+from cadence.engine.rules import Proposal, Verdict, apply_rule, refused, when
 from cadence.engine.schedule import place
 from cadence.engine.state import LeadState, replay
 from cadence.errors import PolicyError
@@ -39,13 +42,17 @@ class Explanation:
 class Engine:
     """A policy ready to evaluate leads. Build once, call from any thread.
 
+    ``gate`` is for backends (:mod:`cadence.backends`): what builds the object that decides the
+    policy's conditions; by default the engine's own compiled predicates
+    (:class:`~cadence.engine.gate.ReferenceGate`).
+
     >>> engine = Engine(load_policy("policies/post_show.yaml"))      # doctest: +SKIP
     >>> engine.next_actions(lead, events, now)                       # doctest: +SKIP
     """
 
-    __slots__ = ("_compiled", "fingerprint", "policy")
+    __slots__ = ("_compiled", "_gate", "fingerprint", "name", "policy")
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, *, gate: GateFactory | None = None) -> None:
         from cadence.policy.loader import problems_of
 
         problems = problems_of(policy)
@@ -55,14 +62,34 @@ class Engine:
         #: The policy's fingerprint; every action carries it as ``policy``.
         self.fingerprint = fingerprint(policy)
         self._compiled = CompiledPolicy(policy)
+        self._gate: Gate = (gate or ReferenceGate)(self._compiled)
+        #: The backend that decides the conditions: ``reference`` or ``durable``.
+        self.name = self._gate.name
 
     def next_actions(self, lead: Lead, events: Iterable[Event], now: datetime) -> list[Action]:
         """The actions the policy asks for this lead as of ``now``, in the contract's order."""
-        return self._evaluate(lead, events, now)[0]
+        return self._evaluate(lead, self.replay(lead, events, now))[0]
+
+    def next_actions_batch(
+        self,
+        leads: Iterable[Lead],
+        events: Mapping[str, Iterable[Event]],
+        now: datetime,
+    ) -> list[Action]:
+        """The actions for many leads as of ``now``, all in the contract's order (by due, lead,
+        rule), as ``cadence next`` prints them. ``events`` maps a lead's id to its events; a lead
+        without an entry has no events."""
+        actions: list[Action] = []
+        for lead in leads:
+            actions.extend(self.next_actions(lead, events.get(lead.id, ()), now))
+        actions.sort(key=Action.sort_key)
+        return actions
 
     def explain(self, lead: Lead, events: Iterable[Event], now: datetime) -> Explanation:
         """What every rule concluded for this lead, and why, with the resulting actions."""
-        actions, state, stopped_by, verdicts = self._evaluate(lead, events, now, explain=True)
+        actions, state, stopped_by, verdicts = self._evaluate(
+            lead, self.replay(lead, events, now), explain=True
+        )
         return Explanation(
             lead_id=lead.id,
             now=state.now,
@@ -75,28 +102,43 @@ class Engine:
             actions=tuple(actions),
         )
 
+    def track(self, lead: Lead, events: Iterable[Event] = ()) -> LeadTracker:
+        """A :class:`LeadTracker` for one lead: add its events as they happen and ask for its
+        actions, without replaying the whole history each time."""
+        return LeadTracker(self, lead, events)
+
+    def replay(self, lead: Lead, events: Iterable[Event], now: datetime) -> LeadState:
+        """The lead's history replayed as of ``now`` (checks that ``now`` has an offset)."""
+        _check_now(now)
+        return replay(lead, events, now, self._compiled.lead_zone(lead.timezone))
+
+    def zone_of(self, lead: Lead) -> ZoneInfo:
+        """The lead's zone: its own, or the policy's."""
+        return self._compiled.lead_zone(lead.timezone)
+
     def _evaluate(
-        self, lead: Lead, events: Iterable[Event], now: datetime, *, explain: bool = False
+        self, lead: Lead, state: LeadState, *, explain: bool = False
     ) -> tuple[list[Action], LeadState, str | None, list[Verdict]]:
-        if now.tzinfo is None or now.utcoffset() is None:
-            raise ValueError(f"'now' must carry a time zone offset, got {now.isoformat()}")
         policy = self._compiled
-        state = replay(lead, events, now, policy.lead_zone(lead.timezone))
-        state.grade = policy.grade_of(state)
+        gate = self._gate
+        state.grade = gate.grade(state)
         verdicts: list[Verdict] = []
         if state.opted_out:
             return [], state, "opt_out", verdicts
-        for stop, condition in policy.stops:
-            if condition(state, None):
-                return [], state, stop.id, verdicts
+        decision = gate.decide(state)
+        if decision.stop is not None:
+            return [], state, decision.stop, verdicts
         proposals: list[Proposal] = []
-        for rule in policy.rules:
-            found, verdict = evaluate_rule(policy, rule, state)
+        for rule, applies in zip(policy.rules, decision.rules, strict=True):
+            if applies == "applies":
+                found, verdict = apply_rule(policy, rule, state)
+            else:
+                found, verdict = refused(rule, applies)
             proposals.extend(found)
             if explain:
                 verdicts.append(verdict())
         asked = [p.due for p in proposals] if explain else []
-        place(policy, state, proposals)
+        place(policy, state, proposals, decision.caps)
         if explain:
             verdicts = _with_moves(verdicts, proposals, asked, state)
         zone = state.zone
@@ -121,6 +163,11 @@ class Engine:
         return actions, state, None, verdicts
 
 
+def _check_now(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"'now' must carry a time zone offset, got {now.isoformat()}")
+
+
 def _with_moves(
     verdicts: list[Verdict], proposals: list[Proposal], asked: list[datetime], state: LeadState
 ) -> list[Verdict]:
@@ -137,4 +184,4 @@ def _with_moves(
     ]
 
 
-__all__ = ["Engine", "Explanation", "Verdict"]
+__all__ = ["Engine", "Explanation", "LeadTracker", "Verdict"]

@@ -98,11 +98,24 @@ def _verdict(rule: CompiledRule, fired: bool, text: Callable[[], str]) -> Callab
 def evaluate_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
     """Apply one rule to one lead: its proposals and its verdict."""
     if rule.when is not None and not rule.when(state, None):
+        return refused(rule, "when")
+    if rule.until is not None and rule.until(state, None):
+        return refused(rule, "until")
+    return apply_rule(policy, rule, state)
+
+
+def refused(rule: CompiledRule, why: str) -> Result:
+    """The verdict of a rule that does not apply: its ``when`` fails (``why="when"``) or its
+    ``until`` holds (``why="until"``)."""
+    if why == "when":
         return [], _verdict(
             rule, False, lambda: "does not apply: its 'when' condition does not hold"
         )
-    if rule.until is not None and rule.until(state, None):
-        return [], _verdict(rule, False, lambda: "has ended: its 'until' condition holds")
+    return [], _verdict(rule, False, lambda: "has ended: its 'until' condition holds")
+
+
+def apply_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
+    """Apply a rule whose ``when`` and ``until`` allow it: its proposals and its verdict."""
     kind = rule.rule.kind
     if kind == "obligation":
         return _obligation(policy, rule, state)

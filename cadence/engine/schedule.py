@@ -20,24 +20,27 @@ from cadence.engine.state import LeadState
 _MAX_ROUNDS = 200
 
 
-def place(policy: CompiledPolicy, state: LeadState, proposals: list[Proposal]) -> None:
-    """Move each contact's ``due`` to the first allowed moment, in place."""
+def place(
+    policy: CompiledPolicy, state: LeadState, proposals: list[Proposal], caps: frozenset[str]
+) -> None:
+    """Move each contact's ``due`` to the first allowed moment, in place, keeping the caps whose
+    ids are in ``caps`` (the ones whose ``when`` holds for this lead)."""
     contacts = [p for p in proposals if p.kind == "contact" and p.channel is not None]
     if not contacts:
         return
     zone = state.zone
     now = state.now.astimezone(UTC)
-    caps = [cap for cap in policy.caps if cap.when is None or cap.when(state, None)]
+    active = [cap for cap in policy.caps if cap.id in caps]
     counted = {
         cap.id: sorted(e.at.astimezone(UTC) for e in state.touches if e.channel in cap.channels)
-        for cap in caps
+        for cap in active
     }
     contacts.sort(key=lambda p: (p.due.astimezone(UTC), p.rule.order))
     for proposal in contacts:
         channel = proposal.channel
         assert channel is not None
         working, quiet = policy.windows[channel]
-        relevant = [cap for cap in caps if channel in cap.channels]
+        relevant = [cap for cap in active if channel in cap.channels]
         due = proposal.due.astimezone(UTC)
         for _ in range(_MAX_ROUNDS):
             local = policy.calendar.next_allowed(

@@ -62,6 +62,94 @@ class LeadState:
         return self.blocked >= _ALL_CHANNELS
 
 
+class Fold:
+    """The running result of replaying a lead's events in time order: what the history says so
+    far (stage, score, grade, owner, consent) and the events by type.
+
+    :func:`replay` folds a whole history at once; :class:`cadence.LeadTracker` keeps a fold and
+    adds each new event as it comes, so that a long history is not replayed again.
+    """
+
+    __slots__ = (
+        "blocked",
+        "by_type",
+        "events",
+        "explicit_grade",
+        "last",
+        "owner",
+        "score",
+        "stage",
+    )
+
+    def __init__(self, lead: Lead) -> None:
+        self.events: list[Event] = []
+        self.by_type: dict[str, list[Event]] = {}
+        self.stage = lead.stage
+        self.score = lead.score
+        self.explicit_grade = lead.grade
+        self.owner = lead.owner
+        self.blocked: set[str] = set()
+        #: The timestamp of the latest event folded in (``-inf`` before any).
+        self.last = float("-inf")
+
+    def extend(self, history: Iterable[Event]) -> None:
+        """Fold in events given in time order, none earlier than those already folded in."""
+        stage, score, explicit_grade = self.stage, self.score, self.explicit_grade
+        owner, blocked, by_type = self.owner, self.blocked, self.by_type
+        events = self.events
+        for event in history:
+            events.append(event)
+            kind = event.type
+            bucket = by_type.get(kind)
+            if bucket is None:
+                by_type[kind] = [event]
+            else:
+                bucket.append(event)
+            if kind == "touch" or kind == "reply":
+                continue
+            value = event.value
+            if kind == "stage" and value is not None:
+                stage = str(value)
+            elif kind == "score" and isinstance(value, int | float):
+                score = float(value)
+                explicit_grade = None
+            elif kind == "grade" and value is not None:
+                explicit_grade = str(value)
+            elif kind == "assigned" and value is not None:
+                owner = str(value)
+            elif kind == "opt_out":
+                blocked = set(_ALL_CHANNELS) if event.channel is None else blocked | {event.channel}
+            elif kind == "opt_in":
+                blocked = set() if event.channel is None else blocked - {event.channel}
+        self.stage, self.score, self.explicit_grade = stage, score, explicit_grade
+        self.owner, self.blocked = owner, blocked
+        if events:
+            self.last = _by_time(events[-1])
+
+    def state(self, lead: Lead, now: datetime, zone: ZoneInfo) -> LeadState:
+        """The lead as of ``now``, which must not be before the latest event folded in."""
+        return LeadState(
+            lead=lead,
+            zone=zone,
+            now=now.astimezone(zone),
+            captured=Event(lead.id, lead.captured_at.astimezone(zone), CAPTURED),
+            events=self.events,
+            by_type=self.by_type,
+            touches=self.by_type.get("touch", []),
+            stage=self.stage,
+            score=self.score,
+            explicit_grade=self.explicit_grade,
+            owner=self.owner,
+            blocked=frozenset(self.blocked),
+            attributes=lead.attributes,
+        )
+
+
+def in_time_order(events: Iterable[Event]) -> list[Event]:
+    """The events sorted by instant; events at the same instant keep their given order."""
+    return sorted(events, key=_by_time)
+
+
 def replay(lead: Lead, events: Iterable[Event], now: datetime, zone: ZoneInfo) -> LeadState:
     """Replay the events up to ``now`` (in time order; same-instant events in the given order)."""
     events = events if isinstance(events, list | tuple) else list(events)
@@ -71,49 +159,6 @@ def replay(lead: Lead, events: Iterable[Event], now: datetime, zone: ZoneInfo) -
         now = now.astimezone(events[0].at.tzinfo)
     elif events:
         now = now.astimezone(UTC)
-    history = sorted((e for e in events if e.at <= now), key=_by_time)
-    captured = Event(lead.id, lead.captured_at.astimezone(zone), CAPTURED)
-    stage = lead.stage
-    score = lead.score
-    explicit_grade = lead.grade
-    owner = lead.owner
-    blocked: set[str] = set()
-    by_type: dict[str, list[Event]] = {}
-    for event in history:
-        kind = event.type
-        bucket = by_type.get(kind)
-        if bucket is None:
-            by_type[kind] = [event]
-        else:
-            bucket.append(event)
-        if kind == "touch" or kind == "reply":
-            continue
-        value = event.value
-        if kind == "stage" and value is not None:
-            stage = str(value)
-        elif kind == "score" and isinstance(value, int | float):
-            score = float(value)
-            explicit_grade = None
-        elif kind == "grade" and value is not None:
-            explicit_grade = str(value)
-        elif kind == "assigned" and value is not None:
-            owner = str(value)
-        elif kind == "opt_out":
-            blocked = set(_ALL_CHANNELS) if event.channel is None else blocked | {event.channel}
-        elif kind == "opt_in":
-            blocked = set() if event.channel is None else blocked - {event.channel}
-    return LeadState(
-        lead=lead,
-        zone=zone,
-        now=now.astimezone(zone),
-        captured=captured,
-        events=history,
-        by_type=by_type,
-        touches=by_type.get("touch", []),
-        stage=stage,
-        score=score,
-        explicit_grade=explicit_grade,
-        owner=owner,
-        blocked=frozenset(blocked),
-        attributes=lead.attributes,
-    )
+    fold = Fold(lead)
+    fold.extend(in_time_order(e for e in events if e.at <= now))
+    return fold.state(lead, now, zone)

@@ -1,4 +1,5 @@
-"""Every shipped policy's cases file, each case a test; and every R-ID a policy cites has a case."""
+"""Every shipped policy's cases file, each case a test on every backend (durable skipped where
+durable-rules is not installed); and every R-ID a policy cites has a case."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cadence import backends
 from cadence.cases import cases_path, load_cases, run_case
 from cadence.engine import Engine
 from cadence.policy import load_policy
@@ -34,10 +36,12 @@ def test_there_are_shipped_policies() -> None:
     _all_cases(),
     ids=lambda v: v.stem if isinstance(v, Path) else str(v)[:60],
 )
-def test_case(policy_path: Path, index: int, note: str) -> None:
+def test_case(policy_path: Path, index: int, note: str, backend_name: str) -> None:
     policy = load_policy(policy_path)
     case = load_cases(cases_path(policy_path), default_timezone=policy.timezone)[index]
-    result = run_case(Engine(policy), case)
+    engine = backends.load(backend_name, policy)
+    assert isinstance(engine, Engine) and engine.name == backend_name
+    result = run_case(engine, case)
     assert result.passed, f"{case.location}: {note}\n" + "\n".join(result.differences)
 
 

@@ -1,0 +1,71 @@
+"""The incremental API: a LeadTracker fed a lead's events one at a time answers, at every step,
+exactly what ``Engine.next_actions`` answers on the whole history given so far, whether the
+events come in time order (folded in) or not (replayed whole), and whatever ``now`` is."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cadence.engine import Engine
+from cadence.policy import Policy, load_policy
+from cadence.testing import lead_histories, small_policies
+
+POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
+SHIPPED = {
+    p.stem: load_policy(p) for p in sorted(POLICY_DIR.glob("*.yaml")) if ".cases" not in p.name
+}
+ENGINES = {name: Engine(policy) for name, policy in SHIPPED.items()}
+
+
+def _follow(engine: Engine, data: st.DataObject, shuffle: bool) -> None:
+    lead, events, now = data.draw(lead_histories(engine.policy), label="lead, events, now")
+    if shuffle:
+        events = data.draw(st.permutations(events), label="arrival order")
+    tracker = engine.track(lead)
+    given = []
+    for event in events:
+        tracker.add(event)
+        given.append(event)
+        # As of the event (the usual service loop), and as of the drawn `now`, which may be
+        # before some events: those must not count.
+        for moment in (event.at, event.at + timedelta(hours=1), now):
+            assert tracker.next_actions(moment) == engine.next_actions(lead, given, moment)
+    assert tracker.events == tuple(events)
+    assert tracker.next_actions(now) == engine.next_actions(lead, events, now)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+@given(data=st.data())
+def test_tracker_equals_next_actions_on_shipped_policies(name: str, data: st.DataObject) -> None:
+    _follow(ENGINES[name], data, shuffle=False)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+@given(data=st.data())
+def test_tracker_equals_next_actions_out_of_order(name: str, data: st.DataObject) -> None:
+    _follow(ENGINES[name], data, shuffle=True)
+
+
+@given(policy=small_policies(), data=st.data())
+def test_tracker_equals_next_actions_on_generated_policies(
+    policy: Policy, data: st.DataObject
+) -> None:
+    _follow(Engine(policy), data, shuffle=data.draw(st.booleans(), label="shuffle"))
+
+
+@given(data=st.data())
+def test_in_order_events_are_never_replayed_whole(data: st.DataObject) -> None:
+    engine = ENGINES["post_show"]
+    lead, events, _ = data.draw(lead_histories(engine.policy))
+    tracker = engine.track(lead)
+    latest = None
+    for event in events:  # lead_histories gives events in time order
+        tracker.add(event)
+        latest = event.at if latest is None or event.at > latest else latest
+        tracker.next_actions(latest.astimezone(UTC) + timedelta(minutes=1))
+    assert tracker.full_replays == 0

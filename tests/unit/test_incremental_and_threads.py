@@ -1,0 +1,94 @@
+"""The embedding API by example: LeadTracker's fold and fallbacks, batches, and one engine (and
+one tracker) used from several threads at once giving the answers of a single thread."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import cadence
+from cadence import backends
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = cadence.load_policy(ROOT / "policies" / "post_show.yaml")
+NOW = datetime.fromisoformat("2025-07-21T09:00:00+08:00")
+LEADS = cadence.read_leads(ROOT / "examples/show/leads.jsonl", default_timezone="Asia/Shanghai")
+EVENTS = cadence.read_events(ROOT / "examples/show/events.jsonl", LEADS)
+
+
+def _busiest() -> tuple[cadence.Lead, list[cadence.Event]]:
+    lead_id = max(EVENTS, key=lambda i: len(EVENTS[i]))
+    return LEADS[lead_id], sorted(EVENTS[lead_id], key=lambda e: e.at.timestamp())
+
+
+def test_in_order_events_are_folded_in_without_a_replay() -> None:
+    engine = cadence.Engine(POLICY)
+    lead, events = _busiest()
+    tracker = engine.track(lead)
+    for count, event in enumerate(events, start=1):
+        tracker.add(event)
+        assert tracker.next_actions(event.at) == engine.next_actions(lead, events[:count], event.at)
+    assert tracker.full_replays == 0
+    assert tracker.next_actions(NOW) == engine.next_actions(lead, events, NOW)
+
+
+def test_a_late_event_or_an_early_now_replays_the_history() -> None:
+    engine = cadence.Engine(POLICY)
+    lead, events = _busiest()
+    tracker = engine.track(lead, events[1:])
+    assert tracker.full_replays == 0
+    tracker.add(events[0])  # earlier than every event so far
+    assert tracker.full_replays == 1
+    assert tracker.next_actions(NOW) == engine.next_actions(lead, events, NOW)
+    early = events[len(events) // 2].at
+    assert tracker.next_actions(early) == engine.next_actions(lead, events, early)
+    assert tracker.full_replays == 2
+
+
+def test_a_tracker_refuses_other_leads_and_naive_times() -> None:
+    lead, _ = _busiest()
+    tracker = cadence.Engine(POLICY).track(lead)
+    other = next(e for i, es in EVENTS.items() if i != lead.id for e in es)
+    with pytest.raises(ValueError, match=r"an event of lead .* added to the tracker of"):
+        tracker.add(other)
+    with pytest.raises(ValueError, match="'now' must carry a time zone offset"):
+        tracker.next_actions(datetime(2025, 7, 21, 9))
+
+
+def test_a_batch_is_every_lead_in_the_contract_order() -> None:
+    engine = cadence.Engine(POLICY)
+    batch = engine.next_actions_batch(LEADS.values(), EVENTS, NOW)
+    one_by_one = [
+        a
+        for lead in LEADS.values()
+        for a in engine.next_actions(lead, EVENTS.get(lead.id, []), NOW)
+    ]
+    assert sorted(one_by_one, key=cadence.Action.sort_key) == batch
+    assert batch == sorted(batch, key=cadence.Action.sort_key) and len(batch) > 1000
+
+
+@pytest.mark.parametrize("threads", [2, 4])
+def test_one_engine_serves_many_threads(threads: int, backend_name: str) -> None:
+    engine = backends.load(backend_name, POLICY)
+    leads = list(LEADS.values())[:600]
+    alone = [engine.next_actions(lead, EVENTS.get(lead.id, []), NOW) for lead in leads]
+    with ThreadPoolExecutor(threads) as pool:
+        together = list(
+            pool.map(lambda lead: engine.next_actions(lead, EVENTS.get(lead.id, []), NOW), leads)
+        )
+    assert together == alone
+
+
+def test_one_tracker_shared_by_threads_ends_as_next_actions() -> None:
+    engine = cadence.Engine(POLICY)
+    lead, events = _busiest()
+    tracker = engine.track(lead)
+    moments = [e.at + timedelta(minutes=5) for e in events]
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(tracker.add, events))
+        list(pool.map(tracker.next_actions, moments))
+    assert sorted(tracker.events, key=lambda e: (e.at.timestamp(), events.index(e))) == events
+    assert tracker.next_actions(NOW) == engine.next_actions(lead, tracker.events, NOW)
