@@ -203,10 +203,15 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
                 else None,
                 **_spread(touches_per_lead),
             },
+            "histogram": _histogram(touches_per_lead),
         },
         "load": {
             "working_days": len(working_days),
             "per_salesperson_day": _spread(per_day),
+            "by_day": {
+                day.isoformat(): {person: load.get((person, day), 0) for person in people}
+                for day in working_days
+            },
         },
         "breached_by_capacity": sum(
             1 for o in contacts if o.deferred and o.outcome in ("late", "missed")
@@ -261,6 +266,14 @@ def _grouped(
             "on_time_rate": outcomes(by_group.get(group, ()))["on_time_rate"],
         }
     return result
+
+
+def _histogram(counts: Sequence[float]) -> list[list[int]]:
+    """``[touches, leads]`` pairs: how many leads had each number of touches, in order."""
+    found: dict[int, int] = defaultdict(int)
+    for count in counts:
+        found[int(count)] += 1
+    return [[n, found[n]] for n in sorted(found)]
 
 
 def _working_days(simulation: Simulation) -> list[Any]:
