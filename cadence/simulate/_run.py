@@ -216,8 +216,10 @@ class LeadRun:
                 or bool(types & self.meeting_types.get(obligation.rule, _MEETING))
             )
             if still is not None and not meets:
-                # Asked for later, and nothing met it: the policy moved it (a cap filled up).
-                if still.due.timestamp() > obligation.deadline.timestamp():
+                # Asked for later, and nothing met it: the policy moved it (a cap filled up
+                # before it was due; once overdue, it stays late whatever the policy says).
+                deadline = obligation.deadline.timestamp()
+                if moment <= deadline < still.due.timestamp():
                     obligation.deadline = still.due
                     heapq.heappush(self.timers, still.due.timestamp())
                 continue  # asked for later, but nothing met it: moved, still the same one
