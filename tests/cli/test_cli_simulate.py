@@ -107,3 +107,36 @@ def test_mistakes_end_in_one_clean_line(
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stdout == ""
+
+
+BPI = ROOT.parent / "shared" / "data" / "bpi2012" / "bpi2012_followup_touches.csv.gz"
+
+
+def test_the_real_bpi2012_history_audited_with_quote_chase(tmp_path: Path) -> None:
+    """A bank's real follow-up calls after its loan offers (BPI Challenge 2012, DOI
+    10.4121/uuid:3926db30-f712-4394-aebc-75976070e91f), audited against R004-14."""
+    if not BPI.is_file():
+        pytest.skip(f"{BPI} is absent: the shared data folder is not beside the project")
+    leads, events = tmp_path / "leads.jsonl", tmp_path / "events.jsonl"
+    converted = cadence(
+        "convert", "--mapping", "examples/bpi2012/mapping.yaml", BPI,
+        "--leads", leads, "--events", events,
+    )  # fmt: skip
+    assert converted.returncode == 0, converted.stderr
+    out = tmp_path / "metrics.json"
+    result = cadence(
+        "simulate", "policies/quote_chase.yaml", "--leads", leads, "--events", events,
+        "--json", out,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(out.read_text(encoding="utf-8"))
+    assert metrics["leads"]["simulated"] == 13_087
+    assert metrics["touches"]["total"] == 22_976  # every "W_Nabellen offertes" call
+    assert metrics["period"]["from"].startswith("2011-10-01T00:38:44")
+    assert list(metrics["by_rule"]) == ["chase-quote"]
+    chase = metrics["obligations"]
+    assert chase["total"] > 10_000
+    assert chase["on_time"] > chase["late"] > chase["missed"] > 0
+    assert 0.5 < chase["on_time_rate"] < 1.0
+    # The team is an Amsterdam call centre: some calls were logged at night.
+    assert 0 < metrics["over_contact"]["in_quiet_hours"] < 1_000
