@@ -115,7 +115,10 @@ class LeadRun:
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
     open: dict[tuple[str, str, str | None, int], Obligation] = field(default_factory=dict)
-    timers: list[float] = field(default_factory=list)
+    # (moment, order, obligation): a moment to visit, for an obligation while it is open (its due
+    # time, its escalation) or, without one, in any case (the capture, a deferred contact).
+    timers: list[tuple[float, int, Obligation | None]] = field(default_factory=list)
+    pushed: int = 0
     made: list[Event] = field(default_factory=list)
     deferred: dict[tuple[str, str, str | None], datetime] = field(default_factory=dict)
     position: int = 0  # history[:position] is in the past
@@ -124,7 +127,7 @@ class LeadRun:
 
     def __post_init__(self) -> None:
         self.owner = self.lead.owner
-        heapq.heappush(self.timers, _stamp(self.lead.captured_at))
+        self._visit(_stamp(self.lead.captured_at))
 
     # -- moments ------------------------------------------------------------------------------
 
@@ -133,8 +136,11 @@ class LeadRun:
         candidates = []
         if self.position < len(self.history):
             candidates.append(_stamp(self.history[self.position].at))
-        if self.timers:
-            candidates.append(self.timers[0])
+        timers = self.timers
+        while timers and timers[0][2] is not None and timers[0][2].resolved_at is not None:
+            heapq.heappop(timers)  # its obligation was met or ended: nothing to look at then
+        if timers:
+            candidates.append(timers[0][0])
         if not candidates:
             return None
         moment = min(candidates)
@@ -142,7 +148,7 @@ class LeadRun:
 
     def step(self, moment: float, gate: Gate | None) -> None:
         """Visit one moment: take in the events up to it, evaluate, reconcile, carry out."""
-        while self.timers and self.timers[0] <= moment:
+        while self.timers and self.timers[0][0] <= moment:
             heapq.heappop(self.timers)
         now = datetime.fromtimestamp(moment, UTC)
         batch: list[Event] = []
@@ -168,6 +174,11 @@ class LeadRun:
         for obligation in self.open.values():
             obligation.outcome = "missed" if _stamp(obligation.deadline) <= end else "open"
         self.open.clear()
+
+    def _visit(self, moment: float, obligation: Obligation | None = None) -> None:
+        """Visit ``moment`` (while ``obligation`` is open, if one is given)."""
+        self.pushed += 1
+        heapq.heappush(self.timers, (moment, self.pushed, obligation))
 
     # -- inside a moment ----------------------------------------------------------------------
 
@@ -221,7 +232,7 @@ class LeadRun:
                 deadline = obligation.deadline.timestamp()
                 if moment <= deadline < still.due.timestamp():
                     obligation.deadline = still.due
-                    heapq.heappush(self.timers, still.due.timestamp())
+                    self._visit(still.due.timestamp(), obligation)
                 continue  # asked for later, but nothing met it: moved, still the same one
             del self.open[key]
             obligation.resolved_at = now
@@ -249,12 +260,12 @@ class LeadRun:
             self.obligations.append(obligation)
             due = action.due.timestamp()
             if due > moment:
-                heapq.heappush(self.timers, due)
+                self._visit(due, obligation)
             compiled = self.engine._compiled
             for delay in self.escalation_delays.get(action.rule, ()):
                 at = compiled.calendar.add(action.due, delay, day_start=compiled.day_start)
                 if at.timestamp() > moment:
-                    heapq.heappush(self.timers, at.timestamp() + 1)
+                    self._visit(at.timestamp() + 1, obligation)
 
     def _deadline(self, action: Action, now: datetime) -> datetime:
         if action.due.timestamp() > now.timestamp():
@@ -288,12 +299,12 @@ class LeadRun:
                 hours = compiled.calendar.next_allowed(local, working_hours=working, quiet=quiet)
                 if hours.timestamp() > moment:
                     self.deferred[key] = hours
-                    heapq.heappush(self.timers, hours.timestamp())
+                    self._visit(hours.timestamp())
                     continue
             allowed = now if gate is None else gate(action.assignee, now)
             if allowed.timestamp() > moment:
                 self.deferred[key] = allowed
-                heapq.heappush(self.timers, allowed.timestamp())
+                self._visit(allowed.timestamp())
                 for obligation in self.open.values():
                     if (obligation.rule, obligation.kind, obligation.channel) == key:
                         obligation.deferred = True
