@@ -35,6 +35,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> Iterator[str
 
 def headline_rows(metrics: Sequence[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     """The measures of the summary: a label and a cell per metrics document."""
+
     def each(get: Any) -> list[str]:
         return [get(m) for m in metrics]
 
