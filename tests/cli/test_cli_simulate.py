@@ -96,6 +96,7 @@ def test_against_another_policy(tmp_path: Path) -> None:
         (("--capacity", "3"), "--capacity: needs --follow"),
         (("--from", "yesterday"), "--from: expected a date-time with an offset"),
         (("--actions", "out.txt"), "--actions: out.txt must end in .csv or .jsonl"),
+        (("--report", "report.htm"), "--report: report.htm must end in .html"),
         (("--from", "2025-08-01", "--to", "2025-05-01"), "the period ends before it starts"),
     ],
 )
