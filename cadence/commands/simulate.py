@@ -24,7 +24,8 @@ from cadence.simulate import Simulation, compare, simulate
 
 EPILOG = (
     "Example: cadence simulate policies/post_show.yaml --leads examples/show/leads.jsonl "
-    "--events examples/show/events.jsonl --json metrics.json --actions obligations.csv"
+    "--events examples/show/events.jsonl --json metrics.json --actions obligations.csv "
+    "--report report.html"
 )
 
 _INPUT_EXIT = 2
@@ -72,6 +73,10 @@ def simulate_command(  # registered as 'simulate'
         Path | None,
         typer.Option("--actions", help="write every obligation here (.csv or .jsonl)"),
     ] = None,
+    report_out: Annotated[
+        Path | None,
+        typer.Option("--report", help="write a self-contained HTML report with charts (.html)"),
+    ] = None,
 ) -> None:
     """Replay the leads' history through the policy. Audit (the default): was every obligation
     met on time, late or missed; touches beyond caps, in quiet hours, after opt-outs; the
@@ -84,6 +89,8 @@ def simulate_command(  # registered as 'simulate'
         _fail("--capacity: needs --follow (it limits the contacts follow mode makes)")
     if actions_out is not None and actions_out.suffix not in (".csv", ".jsonl"):
         _fail(f"--actions: {actions_out} must end in .csv or .jsonl")
+    if report_out is not None and report_out.suffix != ".html":
+        _fail(f"--report: {report_out} must end in .html")
     engine = _engine(policy)
     other = _engine(against) if against is not None else None
     lead_map, history = _read(engine, leads, events, None)
@@ -135,6 +142,10 @@ def simulate_command(  # registered as 'simulate'
         _write(json_out, lambda out: out.write(_json(document)))
     if actions_out is not None:
         _write(actions_out, lambda out: _write_obligations(runs[0][1], out, actions_out.suffix))
+    if report_out is not None:
+        from cadence.simulate._html import render
+
+        _write(report_out, lambda out: out.write(render(document)))
     from cadence.simulate._report import summary
 
     for line in summary(metrics, document.get("differences")):

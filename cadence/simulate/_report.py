@@ -1,4 +1,10 @@
-"""The terminal summary of one simulation, or of two side by side (``--against``)."""
+"""The terminal summary of one simulation, or of two side by side (``--against``).
+
+The rows are defined once here (:func:`headline_rows`, :data:`SALESPERSON_HEADER`,
+:func:`salesperson_rows`) and shared with the HTML report (:mod:`cadence.simulate._html`), so
+that both show the same measures with the same labels. A label starting with two spaces is a
+part of the row above it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """A number (or anything) as the summary prints it: ``-`` for none, 4 significant digits."""
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -14,7 +21,8 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _percent(value: float | None) -> str:
+def percent(value: float | None) -> str:
+    """A rate from 0 to 1 as a percentage with one decimal, ``-`` for none."""
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
@@ -25,46 +33,77 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> Iterator[str
         yield "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
 
 
-def _rows(metrics: Sequence[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+def headline_rows(metrics: Sequence[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """The measures of the summary: a label and a cell per metrics document."""
+
     def each(get: Any) -> list[str]:
         return [get(m) for m in metrics]
 
     return [
-        ("leads simulated", each(lambda m: _cell(m["leads"]["simulated"]))),
-        ("obligations due", each(lambda m: _cell(m["obligations"]["total"]))),
-        ("  met on time", each(lambda m: _cell(m["obligations"]["on_time"]))),
-        ("  met late", each(lambda m: _cell(m["obligations"]["late"]))),
-        ("  missed", each(lambda m: _cell(m["obligations"]["missed"]))),
-        ("  ended (stopped, opted out)", each(lambda m: _cell(m["obligations"]["ended"]))),
-        ("  not yet due at the end", each(lambda m: _cell(m["obligations"]["open"]))),
-        ("on-time rate", each(lambda m: _percent(m["obligations"]["on_time_rate"]))),
-        ("late by, median hours", each(lambda m: _cell(m["obligations"]["late_hours"]["median"]))),
-        ("escalations that fire", each(lambda m: _cell(m["escalations"]["total"]))),
-        ("touches beyond a cap", each(lambda m: _cell(m["over_contact"]["over_cap"]))),
-        ("touches in quiet hours", each(lambda m: _cell(m["over_contact"]["in_quiet_hours"]))),
-        ("touches after opt-out", each(lambda m: _cell(m["over_contact"]["after_opt_out"]))),
-        ("touches", each(lambda m: _cell(m["touches"]["total"]))),
-        ("touches per lead, mean", each(lambda m: _cell(m["touches"]["per_lead"]["mean"]))),
+        ("leads simulated", each(lambda m: cell(m["leads"]["simulated"]))),
+        ("obligations due", each(lambda m: cell(m["obligations"]["total"]))),
+        ("  met on time", each(lambda m: cell(m["obligations"]["on_time"]))),
+        ("  met late", each(lambda m: cell(m["obligations"]["late"]))),
+        ("  missed", each(lambda m: cell(m["obligations"]["missed"]))),
+        ("  ended (stopped, opted out)", each(lambda m: cell(m["obligations"]["ended"]))),
+        ("  not yet due at the end", each(lambda m: cell(m["obligations"]["open"]))),
+        ("on-time rate", each(lambda m: percent(m["obligations"]["on_time_rate"]))),
+        ("late by, median hours", each(lambda m: cell(m["obligations"]["late_hours"]["median"]))),
+        ("escalations that fire", each(lambda m: cell(m["escalations"]["total"]))),
+        ("touches beyond a cap", each(lambda m: cell(m["over_contact"]["over_cap"]))),
+        ("touches in quiet hours", each(lambda m: cell(m["over_contact"]["in_quiet_hours"]))),
+        ("touches after opt-out", each(lambda m: cell(m["over_contact"]["after_opt_out"]))),
+        ("touches", each(lambda m: cell(m["touches"]["total"]))),
+        ("touches per lead, mean", each(lambda m: cell(m["touches"]["per_lead"]["mean"]))),
         (
             "load per salesperson-day, median/p95/max",
             each(
                 lambda m: "/".join(
-                    _cell(m["load"]["per_salesperson_day"][k]) for k in ("median", "p95", "max")
+                    cell(m["load"]["per_salesperson_day"][k]) for k in ("median", "p95", "max")
                 )
             ),
         ),
-        ("breached because of capacity", each(lambda m: _cell(m["breached_by_capacity"]))),
-        ("first contact, median hours", each(lambda m: _cell(m["first_contact_hours"]["median"]))),
+        ("breached because of capacity", each(lambda m: cell(m["breached_by_capacity"]))),
+        ("first contact, median hours", each(lambda m: cell(m["first_contact_hours"]["median"]))),
         *(
             (
                 f"first contacted within {days} days",
-                each(lambda m, d=days: _percent(m["coverage"][d])),
+                each(lambda m, d=days: percent(m["coverage"][d])),
             )
             for days in ("1", "3", "7", "14", "30")
         ),
-        ("never contacted", each(lambda m: _percent(m["coverage"]["never"]))),
-        ("conversion", each(lambda m: _percent(m["conversion"]["rate"]))),
+        ("never contacted", each(lambda m: percent(m["coverage"]["never"]))),
+        ("conversion", each(lambda m: percent(m["conversion"]["rate"]))),
     ]
+
+
+#: The columns of the by-salesperson table.
+SALESPERSON_HEADER: tuple[str, ...] = (
+    "salesperson",
+    "leads",
+    "obligations",
+    "on time",
+    "touches/working day",
+)
+
+
+def salesperson_rows(metrics: dict[str, Any]) -> list[list[str]]:
+    """A row per salesperson of one metrics document (:data:`SALESPERSON_HEADER`)."""
+    return [
+        [
+            person,
+            cell(row["leads"]),
+            cell(row["obligations"]),
+            percent(row["on_time_rate"]),
+            cell(row["touches_per_working_day"]),
+        ]
+        for person, row in metrics["by_salesperson"].items()
+    ]
+
+
+def policy_name(metrics: dict[str, Any]) -> str:
+    """A policy's name and version, as a column header."""
+    return f"{metrics['policy']['name']} {metrics['policy']['version'] or ''}".strip()
 
 
 def summary(metrics: Sequence[dict[str, Any]], differences: dict[str, Any] | None) -> Iterator[str]:
@@ -74,27 +113,15 @@ def summary(metrics: Sequence[dict[str, Any]], differences: dict[str, Any] | Non
     period = first["period"]
     mode = first["mode"] + (f", capacity {first['capacity']} a day" if first["capacity"] else "")
     yield f"Simulation ({mode}) from {period['from']} to {period['to']}"
-    names = [f"{m['policy']['name']} {m['policy']['version'] or ''}".strip() for m in metrics]
-    yield from _table(["", *names], [[label, *cells] for label, cells in _rows(metrics)])
+    names = [policy_name(m) for m in metrics]
+    yield from _table(["", *names], [[label, *cells] for label, cells in headline_rows(metrics)])
     for m, name in zip(metrics, names, strict=True):
         people = m["by_salesperson"]
         if not people:
             continue
         yield ""
         yield f"By salesperson ({name}):"
-        yield from _table(
-            ["salesperson", "leads", "obligations", "on time", "touches/working day"],
-            [
-                [
-                    person,
-                    _cell(row["leads"]),
-                    _cell(row["obligations"]),
-                    _percent(row["on_time_rate"]),
-                    _cell(row["touches_per_working_day"]),
-                ]
-                for person, row in people.items()
-            ],
-        )
+        yield from _table(SALESPERSON_HEADER, salesperson_rows(m))
     if differences is not None:
         yield ""
         yield f"Leads whose actions differ as of {differences['as_of']}: {differences['leads']}"

@@ -82,8 +82,12 @@ def test_against_another_policy(tmp_path: Path) -> None:
     result = cadence(
         "simulate", "policies/post_show.yaml", *data,
         "--against", "policies/intent_grades.yaml", "--json", out,
+        "--report", tmp_path / "report.html",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.count("<svg ") == 8  # four charts for each policy
+    assert "Simulation of post_show 1.0 against intent_grades 1.0" in page
     document = json.loads(out.read_text(encoding="utf-8"))
     assert [m["policy"]["name"] for m in document["policies"]] == ["post_show", "intent_grades"]
     assert document["differences"]["leads"] > 0
@@ -96,6 +100,7 @@ def test_against_another_policy(tmp_path: Path) -> None:
         (("--capacity", "3"), "--capacity: needs --follow"),
         (("--from", "yesterday"), "--from: expected a date-time with an offset"),
         (("--actions", "out.txt"), "--actions: out.txt must end in .csv or .jsonl"),
+        (("--report", "report.htm"), "--report: report.htm must end in .html"),
         (("--from", "2025-08-01", "--to", "2025-05-01"), "the period ends before it starts"),
     ],
 )
