@@ -19,8 +19,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from cadence.engine import Engine
-from cadence.simulate import Simulation, compare, simulate
+from cadence.simulate import Simulation, comparison, simulate
 
 EPILOG = (
     "Example: cadence simulate policies/post_show.yaml --leads examples/show/leads.jsonl "
@@ -98,50 +97,32 @@ def simulate_command(  # registered as 'simulate'
         None if text is None else _now(text, engine, name)
         for text, name in ((start, "--from"), (end, "--to"))
     ]
-    runs: list[tuple[Engine, Simulation]] = []
+    runs: list[Simulation] = []
     for each in (engine, other):
         if each is None:
             continue
         try:
             with _progress(len(lead_map)) as tick:
-                result = simulate(
-                    each,
-                    lead_map,
-                    history,
-                    start=period[0],
-                    end=period[1],
-                    follow=follow,
-                    capacity=capacity,
-                    progress=tick,
+                runs.append(
+                    simulate(
+                        each,
+                        lead_map,
+                        history,
+                        start=period[0],
+                        end=period[1],
+                        follow=follow,
+                        capacity=capacity,
+                        progress=tick,
+                    )
                 )
         except ValueError as error:
             _fail(str(error))
-        runs.append((each, result))
-    metrics = [result.metrics() for _, result in runs]
-    document: dict[str, Any] = metrics[0]
-    if other is not None:
-        left = runs[0][1]
-        differences = compare(engine, other, lead_map, history, left.end)
-        document = {
-            "schema": metrics[0]["schema"],
-            "policies": metrics,
-            "differences": {
-                "as_of": left.end.isoformat(),
-                "leads": len(differences),
-                "examples": [
-                    {
-                        "lead_id": d.lead_id,
-                        "left": [a.to_dict() for a in d.left],
-                        "right": [a.to_dict() for a in d.right],
-                    }
-                    for d in differences[:100]
-                ],
-            },
-        }
+    document: dict[str, Any] = runs[0].metrics() if len(runs) == 1 else comparison(runs[0], runs[1])
+    metrics = document["policies"] if len(runs) == 2 else [document]
     if json_out is not None:
         _write(json_out, lambda out: out.write(_json(document)))
     if actions_out is not None:
-        _write(actions_out, lambda out: _write_obligations(runs[0][1], out, actions_out.suffix))
+        _write(actions_out, lambda out: _write_obligations(runs[0], out, actions_out.suffix))
     if report_out is not None:
         from cadence.simulate._html import render
 

@@ -9,7 +9,8 @@
 - ``follow=True`` carries out the policy's own contacts when they are due (with ``capacity``,
   at most that many a salesperson a working day), keeping what the customers did from the
   history: what following the policy would have taken.
-- :func:`compare` runs two policies on the same data and lists the leads whose actions differ.
+- :func:`comparison` puts two simulations of the same data side by side, with the leads whose
+  actions differ (``cadence simulate --against``).
 
 Metrics are a plain dict (:meth:`Simulation.metrics`), the same for the same inputs, whose
 schema is in ``docs/simulation.md``.
@@ -20,10 +21,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from cadence.engine import Engine
-from cadence.records import Action, Event, Lead
-from cadence.simulate._metrics import DEFAULT_WON, Won, metrics
+from cadence.policy.diff import compare_actions
+from cadence.records import Event, Lead
+from cadence.simulate._metrics import DEFAULT_WON, SCHEMA, Won, metrics
 from cadence.simulate._run import (
     OUTCOMES,
     Capacity,
@@ -141,49 +144,39 @@ def _history(events: Iterable[Event], follow: bool) -> list[Event]:
     return ordered
 
 
-@dataclass(frozen=True, slots=True)
-class Difference:
-    """A lead for which two policies ask different things as of the end of the period."""
-
-    lead_id: str
-    left: tuple[Action, ...]
-    right: tuple[Action, ...]
-
-
-def compare(
-    left: Engine,
-    right: Engine,
-    leads: Mapping[str, Lead],
-    events: Mapping[str, Sequence[Event]],
-    now: datetime,
-) -> list[Difference]:
-    """The leads whose actions as of ``now`` differ between two policies (rule, kind, channel
-    or due time), in lead order, with both sides' actions."""
-    found = []
-    for lead_id in sorted(leads):
-        lead = leads[lead_id]
-        history = events.get(lead_id, ())
-        a = tuple(left.next_actions(lead, history, now))
-        b = tuple(right.next_actions(lead, history, now))
-        if _shape(a) != _shape(b):
-            found.append(Difference(lead_id, a, b))
-    return found
-
-
-def _shape(actions: Iterable[Action]) -> list[tuple[str, str, str | None, float]]:
-    return [(a.rule, a.kind, a.channel, a.due.timestamp()) for a in actions]
+def comparison(first: Simulation, second: Simulation, *, examples: int = 100) -> dict[str, Any]:
+    """Two simulations of the same data side by side (``cadence simulate --against``): both
+    metrics, and the leads whose actions as of the end of the period differ (the first
+    ``examples`` of them in full: ``left`` the actions only the first policy asks, ``right``
+    those only the second asks), as ``cadence diff`` compares them."""
+    changes = compare_actions(first.engine, second.engine, first.leads, first.events, first.end)
+    return {
+        "schema": SCHEMA,
+        "policies": [first.metrics(), second.metrics()],
+        "differences": {
+            "as_of": first.end.isoformat(),
+            "leads": len(changes),
+            "examples": [
+                {
+                    "lead_id": change.lead_id,
+                    "left": [a.to_dict() for a in change.removed],
+                    "right": [a.to_dict() for a in change.added],
+                }
+                for change in changes[:examples]
+            ],
+        },
+    }
 
 
 __all__ = [
     "DEFAULT_WON",
     "OUTCOMES",
-    "Difference",
     "Obligation",
     "Outcome",
     "Simulation",
     "Touch",
     "Won",
-    "compare",
+    "comparison",
     "period_of",
     "simulate",
 ]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from cadence.engine import Engine
 from cadence.policy import load_policy, parse_policy
 from cadence.records import Event, Lead
-from cadence.simulate import compare, simulate
+from cadence.simulate import simulate
 from cadence.testing import lead_histories
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -146,18 +146,6 @@ def test_the_same_inputs_give_the_same_metrics() -> None:
     first = simulate(Engine(policy), leads, events).metrics()
     second = simulate(Engine(policy), dict(reversed(leads.items())), events).metrics()
     assert first == second
-
-
-def test_compare_names_the_leads_whose_actions_differ() -> None:
-    slow = parse_policy(FIRST_CALL.replace("within: 2 days", "within: 5 days"))
-    leads = {k: lead(k) for k in "AB"}
-    events = {"A": [touch("A", "2025-04-02T10:00:00+08:00")], "B": []}
-    found = compare(
-        Engine(parse_policy(FIRST_CALL)), Engine(slow), leads, events, at("2025-04-02T12:00+08:00")
-    )
-    assert [d.lead_id for d in found] == ["B"]
-    assert [a.due.isoformat() for a in found[0].left] == ["2025-04-03T10:00:00+08:00"]
-    assert [a.due.isoformat() for a in found[0].right] == ["2025-04-06T10:00:00+08:00"]
 
 
 # -- properties -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 from cadence.engine import Engine
 from cadence.policy import parse_policy
 from cadence.records import Event, Lead
-from cadence.simulate import compare, simulate
+from cadence.simulate import comparison, simulate
 from cadence.simulate._html import render
 from cadence.simulate._report import headline_rows
 
@@ -165,26 +165,13 @@ def test_a_comparison_shows_both_policies_and_the_leads_that_differ() -> None:
     leads, events = _data()
     left = Engine(parse_policy(POLICY))
     right = Engine(parse_policy(POLICY.replace("within: 2 days", "within: 5 days")))
-    first, second = simulate(left, leads, events), simulate(right, leads, events)
-    now = at("2025-04-02T12:00:00+08:00")
-    differences = compare(left, right, leads, events, now)
-    assert [d.lead_id for d in differences] == [ODD_LEAD, "B"]  # neither called by then
-    document = {
-        "schema": "cadence.simulation/1",
-        "policies": [first.metrics(), second.metrics()],
-        "differences": {
-            "as_of": now.isoformat(),
-            "leads": len(differences),
-            "examples": [
-                {
-                    "lead_id": d.lead_id,
-                    "left": [a.to_dict() for a in d.left],
-                    "right": [a.to_dict() for a in d.right],
-                }
-                for d in differences
-            ],
-        },
-    }
+    now = at("2025-04-02T12:00:00+08:00")  # the end of the period: what each asks then
+    first, second = simulate(left, leads, events, end=now), simulate(right, leads, events, end=now)
+    document = comparison(first, second)
+    differences = document["differences"]
+    assert differences["as_of"] == now.isoformat()
+    # neither called by then; A was
+    assert [d["lead_id"] for d in differences["examples"]] == [ODD_LEAD, "B"]
     page = render(document)
     assert page.count("<svg ") == 8
     ids = re.findall(r'<svg id="([^"]+)"', page)
