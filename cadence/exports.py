@@ -527,7 +527,7 @@ def _rows(
 def write_leads(leads: Iterable[Lead], out: IO[str], fmt: Format) -> None:
     """Leads as the contract's leads file: JSON Lines, or CSV whose columns are the fields any
     lead has (``id``, ``captured_at``, then the others, then the attributes in order seen)."""
-    rows = [_lead_fields(lead) for lead in leads]
+    rows = [lead.to_dict() for lead in leads]
     if fmt == "jsonl":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -542,33 +542,16 @@ def write_leads(leads: Iterable[Lead], out: IO[str], fmt: Format) -> None:
 def write_events(history: Mapping[str, Iterable[Event]], out: IO[str], fmt: Format) -> None:
     """Events as the contract's events file, lead by lead, each lead's in time order."""
     writer = csv.writer(out, lineterminator="\n")
+    columns = ("lead_id", "at", "type", "channel", "outcome", "value")
     if fmt == "csv":
-        writer.writerow(["lead_id", "at", "type", "channel", "outcome", "value"])
+        writer.writerow(columns)
     for events in history.values():
         for e in events:
+            row = e.to_dict()
             if fmt == "jsonl":
-                row = {"lead_id": e.lead_id, "at": e.at.isoformat(), "type": e.type}
-                row.update({k: v for k, v in _optional(e) if v is not None})
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             else:
-                values = [_csv_value(v) for _, v in _optional(e)]
-                writer.writerow([e.lead_id, e.at.isoformat(), e.type, *values])
-
-
-def _optional(event: Event) -> tuple[tuple[str, Any], ...]:
-    return (("channel", event.channel), ("outcome", event.outcome), ("value", event.value))
-
-
-def _lead_fields(lead: Lead) -> dict[str, Any]:
-    row: dict[str, Any] = {"id": lead.id, "captured_at": lead.captured_at.isoformat()}
-    for name in ("timezone", "owner", "manager", "score", "grade"):
-        value = getattr(lead, name)
-        if value is not None:
-            row[name] = value
-    if lead.stage != "new":
-        row["stage"] = lead.stage
-    row.update(lead.attributes)
-    return row
+                writer.writerow([_csv_value(row.get(name)) for name in columns])
 
 
 def _csv_value(value: Any) -> str:

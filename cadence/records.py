@@ -51,6 +51,19 @@ class Lead:
     stage: str = "new"
     attributes: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The lead as the contract's JSON object: the fields it has (``stage`` unless ``new``),
+        then its attributes; ``captured_at`` as ISO-8601 with offset."""
+        fields: dict[str, Any] = {"id": self.id, "captured_at": self.captured_at.isoformat()}
+        for key in ("timezone", "owner", "manager", "score", "grade"):
+            value = getattr(self, key)
+            if value is not None:
+                fields[key] = value
+        if self.stage != "new":
+            fields["stage"] = self.stage
+        fields.update(self.attributes)
+        return fields
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -66,6 +79,17 @@ class Event:
     channel: str | None = None
     outcome: str | None = None
     value: str | float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as the contract's JSON object (``at`` as ISO-8601 with offset), without the
+        fields it does not have."""
+        fields: dict[str, Any] = {"lead_id": self.lead_id, "at": self.at.isoformat()}
+        fields["type"] = self.type
+        for key in ("channel", "outcome", "value"):
+            value = getattr(self, key)
+            if value is not None:
+                fields[key] = value
+        return fields
 
 
 @dataclass(frozen=True, slots=True)

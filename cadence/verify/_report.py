@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from cadence.records import Action, Event, Lead
+from cadence.records import Action, Event
 from cadence.verify._search import Violation, _stamp, _utc
 
 
@@ -74,24 +74,9 @@ def render(violation: Violation) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _lead_fields(lead: Lead) -> dict[str, Any]:
-    fields: dict[str, Any] = {"id": lead.id, "captured_at": lead.captured_at.isoformat()}
-    for key in ("timezone", "owner", "manager", "score", "grade"):
-        value = getattr(lead, key)
-        if value is not None:
-            fields[key] = value
-    if lead.stage != "new":
-        fields["stage"] = lead.stage
-    fields.update(lead.attributes)
-    return fields
-
-
-def _event_fields(event: Event) -> dict[str, Any]:
-    fields: dict[str, Any] = {"at": event.at.isoformat(), "type": event.type}
-    for key in ("channel", "outcome", "value"):
-        value = getattr(event, key)
-        if value is not None:
-            fields[key] = value
+def _without_lead(event: Event) -> dict[str, Any]:
+    fields = event.to_dict()
+    del fields["lead_id"]  # a case holds one lead
     return fields
 
 
@@ -108,8 +93,8 @@ def to_case_yaml(violation: Violation) -> str:
     case = {
         "note": f"cadence verify: invariant '{violation.invariant}' broken: {violation.message}",
         "now": violation.now.isoformat(),
-        "lead": _lead_fields(violation.lead),
-        "events": [_event_fields(e) for e in violation.events],
+        "lead": violation.lead.to_dict(),
+        "events": [_without_lead(e) for e in violation.events],
         "want": want,
     }
     return yaml.safe_dump({"cases": [case]}, sort_keys=False, allow_unicode=True, width=100)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import CADENCE, ROOT, cadence
+from tests.cli.test_convert import BPI
 
 POLICIES = sorted(
     p.relative_to(ROOT).as_posix()
@@ -113,8 +114,6 @@ def test_mistakes_end_in_one_clean_line(
     assert message in result.stderr
     assert result.stdout == ""
 
-
-BPI = ROOT.parent / "shared" / "data" / "bpi2012" / "bpi2012_followup_touches.csv.gz"
 
 
 def test_the_real_bpi2012_history_audited_with_quote_chase(tmp_path: Path) -> None:

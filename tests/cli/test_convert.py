@@ -9,9 +9,6 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -19,28 +16,10 @@ from pathlib import Path
 import pytest
 
 from cadence.data import read_events, read_leads
-
-ROOT = Path(__file__).resolve().parents[2]
-CADENCE = Path(sys.executable).parent / "cadence"
+from tests.cli.test_cli import ROOT, cadence
 
 BPI = ROOT.parent / "shared" / "data" / "bpi2012" / "bpi2012_followup_touches.csv.gz"
 BPI_MAPPING = ROOT / "examples" / "bpi2012" / "mapping.yaml"
-
-
-def cadence(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run the installed command (as in test_cli.py); it must never print a traceback."""
-    assert CADENCE.exists(), f"{CADENCE} is missing: install the project (pip install -e .)"
-    result = subprocess.run(
-        [str(CADENCE), *map(str, args)],
-        cwd=cwd,
-        env={**os.environ, "TZ": "America/Toronto"},
-        capture_output=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
-    assert "Traceback" not in result.stderr + result.stdout, result.stderr
-    return result
 
 
 MAPPING = """\
