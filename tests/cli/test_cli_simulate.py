@@ -115,7 +115,6 @@ def test_mistakes_end_in_one_clean_line(
     assert result.stdout == ""
 
 
-
 def test_the_real_bpi2012_history_audited_with_quote_chase(tmp_path: Path) -> None:
     """A bank's real follow-up calls after its loan offers (BPI Challenge 2012, DOI
     10.4121/uuid:3926db30-f712-4394-aebc-75976070e91f), audited against R004-14."""
