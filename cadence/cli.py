@@ -33,7 +33,10 @@ from cadence.records import Action, Event, Lead
 
 app = typer.Typer(
     name="cadence",
-    help="Follow-up policies for leads: check and test them, ask them what to do next, replay them on past data.",
+    help=(
+        "Follow-up policies for leads: check and test them, ask them what to do next, "
+        "replay them on past data."
+    ),
     epilog="Example: cadence next policies/post_show.yaml --leads examples/show/leads.jsonl "
     "--events examples/show/events.jsonl --now 2025-07-21T09:00:00+08:00",
     no_args_is_help=True,
