@@ -75,7 +75,7 @@ def _open(ident: str, width: float, height: float, title: str, description: str)
         'font-family="system-ui, sans-serif">',
         f'<title id="{_e(ident)}-title">{_e(title)}</title>',
         f'<desc id="{_e(ident)}-desc">{_e(description)}</desc>',
-        _text(0, 16, title, size=14, cls="chart-title", extra=' font-weight="600"'),
+        _text(0, 16, title, size=14, cls="heading", extra=' font-weight="600"'),
     ]
 
 
