@@ -14,12 +14,14 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
 
-from cadence.simulate import Simulation, comparison, simulate
+from cadence.records import Event, Lead
+from cadence.simulate import Simulation, comparison, period_of, simulate
 
 EPILOG = (
     "Example: cadence simulate policies/post_show.yaml --leads examples/show/leads.jsonl "
@@ -102,7 +104,7 @@ def simulate_command(  # registered as 'simulate'
         if each is None:
             continue
         try:
-            with _progress(len(lead_map)) as tick:
+            with _progress(lead_map, history) as tick:
                 runs.append(
                     simulate(
                         each,
@@ -199,13 +201,23 @@ def _csv_cell(value: Any) -> Any:
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
-    """A progress line on standard error, on a terminal only, for runs of many leads."""
-    if total < 5000 or not sys.stderr.isatty():
+def _progress(
+    leads: dict[str, Lead], events: dict[str, list[Event]]
+) -> Iterator[Callable[[float], None] | None]:
+    """A progress bar on standard error, on a terminal only, for runs of many leads: how far
+    through the data's period the replay has got (all leads go forward in time together)."""
+    if len(leads) < 1000 or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import Progress
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task("simulating", total=None)
-        yield lambda moments: bar.update(task, completed=moments)
+    first, last = (moment.timestamp() for moment in period_of(leads, events))
+    columns = (TextColumn("simulating {task.description}"), BarColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("", total=max(last - first, 1.0))
+
+        def tick(moment: float) -> None:
+            day = datetime.fromtimestamp(moment, UTC).date().isoformat()
+            bar.update(task, completed=moment - first, description=f"up to {day}")
+
+        yield tick

@@ -89,7 +89,7 @@ def simulate(
     end: datetime | None = None,
     follow: bool = False,
     capacity: int | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> Simulation:
     """Replay every lead through the policy; metrics count what falls in ``[start, end)``.
 
@@ -98,7 +98,8 @@ def simulate(
     replayed from its capture to the end of the data, so that an obligation due in the period
     is judged with all that happened after it: two simulations of adjacent periods add up to one
     of the whole. ``capacity`` (follow mode only) is the most contacts a salesperson makes per
-    working day. ``progress`` is called with the number of moments visited, every thousand.
+    working day. ``progress`` is called every thousand moments visited with the moment reached
+    (a POSIX timestamp): all leads are replayed together, in time order.
     """
     if capacity is not None and (not follow or capacity < 1):
         raise ValueError("capacity needs follow mode and a number of contacts of at least 1")

@@ -401,7 +401,7 @@ class Capacity:
 def run_all(
     runs: Sequence[LeadRun],
     gate: Gate | None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> None:
     """Visit every run's moments in time order, all leads interleaved, to the end of the data."""
     queue: list[tuple[float, int]] = []
@@ -417,7 +417,7 @@ def run_all(
         run.step(moment, gate)
         steps += 1
         if progress is not None and steps % 1000 == 0:
-            progress(steps)
+            progress(moment)
         following = run.next_moment()
         if following is not None:  # always later: step() consumed everything up to moment
             heapq.heappush(queue, (following, index))

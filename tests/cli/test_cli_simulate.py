@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -143,3 +148,31 @@ def test_the_real_bpi2012_history_audited_with_quote_chase(tmp_path: Path) -> No
     assert 0.5 < chase["on_time_rate"] < 1.0
     # The team is an Amsterdam call centre: some calls were logged at night.
     assert 0 < metrics["over_contact"]["in_quiet_hours"] < 1_000
+
+
+def test_a_long_run_on_a_terminal_shows_how_far_it_has_got(tmp_path: Path) -> None:
+    script = shutil.which("script")  # util-linux: runs the command on a pseudo-terminal
+    if script is None:
+        pytest.skip("the 'script' command (util-linux) is not installed: no terminal to test on")
+    typescript = tmp_path / "typescript"
+    command = shlex.join(
+        [
+            str(CADENCE),
+            "simulate",
+            "policies/quote_chase.yaml",
+            *SHOW,
+            "--json",
+            str(tmp_path / "m.json"),
+        ]
+    )
+    subprocess.run(
+        [script, "-q", "-e", "-c", command, str(typescript)],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
+        check=True,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    screen = typescript.read_text(encoding="utf-8", errors="replace")
+    assert re.search(r"simulating up to 2025-0[4-7]-\d\d", screen), screen[-2000:]
+    assert "Simulation (audit) from" in screen
