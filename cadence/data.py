@@ -16,10 +16,12 @@ import csv
 import difflib
 import functools
 import gc
+import gzip
 import json
 import math
 import operator
 import re
+import zlib
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -270,13 +272,21 @@ def _format(path: str | Path) -> Format:
         raise DataError([Problem(Location(str(path), 1), "unreadable", str(error))]) from None
 
 
+def _open_binary(path: str | Path) -> IO[bytes]:
+    """The file's bytes, decompressed when its name ends in ``.gz``; the caller closes it."""
+    if str(path).lower().endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
 def _records(
     path: str | Path, fmt: Format, required: tuple[str, ...], problems: list[Problem]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, fields) for each record; lines that are not records go to ``problems``."""
+    """(line number, fields) for each record; lines that are not records go to ``problems``.
+    A file whose name ends in ``.gz`` is decompressed as it is read."""
     file = str(path)
     try:
-        binary = open(path, "rb")  # noqa: SIM115 (closed below; a generator cannot use `with` here)
+        binary = _open_binary(path)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         problems.append(
@@ -297,8 +307,8 @@ def _records(
                 '(spreadsheet programs call it "CSV UTF-8")',
             )
         )
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
+    except (OSError, EOFError, zlib.error) as error:  # also a damaged .gz
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         problems.append(
             Problem(Location(file, 1), "unreadable", f"the file cannot be read ({reason})")
         )

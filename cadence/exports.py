@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import csv
 import difflib
-import gzip
 import json
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -29,16 +27,7 @@ import pendulum
 import yaml
 from pydantic import BeforeValidator, Field, ValidationError
 
-from cadence.data import (
-    Format,
-    _coerce,
-    _csv_records,
-    _json_records,
-    _NotUtf8,
-    _number,
-    _show,
-    format_of,
-)
+from cadence.data import Format, _coerce, _number, _records, _show, format_of
 from cadence.errors import DataError, Location, MappingError, Problem
 from cadence.policy._base import Model, Words
 from cadence.policy.loader import MarkedDocument, PolicyLoader, _validation_problems
@@ -310,7 +299,7 @@ def read_export(mapping: ExportMapping, path: str | Path) -> Export:
     unmapped: dict[str, int] = {}
     rows = 0
     zones: dict[str, tzinfo | None] = {}
-    for number, fields in _rows(path, fmt, mapping.columns(), problems):
+    for number, fields in _records(path, fmt, mapping.columns(), problems):
         rows += 1
         issues: list[tuple[str, str]] = []
         lead_id = _cell(fields, mapping.lead_id, issues, "every row needs the lead's id")
@@ -481,44 +470,6 @@ def _zone(name: str) -> tzinfo | None:
         return pendulum.timezone(name)
     except (ValueError, OSError):
         return None
-
-
-def _open(path: str | Path) -> IO[bytes]:
-    """The file's bytes, decompressed when its name ends in ``.gz``; the caller closes it."""
-    if str(path).lower().endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")
-
-
-def _rows(
-    path: str | Path, fmt: Format, columns: tuple[str, ...], problems: list[Problem]
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line, fields) of each row, as :mod:`cadence.data` reads them; ``.gz`` is decompressed."""
-    file = str(path)
-    try:
-        binary = _open(path)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        problems.append(
-            Problem(Location(file, 1), "unreadable", f"the file cannot be opened ({reason})")
-        )
-        return
-    try:
-        if fmt == "jsonl":
-            records = _json_records(binary, file, problems)
-        else:
-            records = _csv_records(binary, file, columns, problems)
-        yield from records
-    except _NotUtf8 as error:
-        message = "this line is not UTF-8 text, so the file cannot be read; save it as UTF-8"
-        problems.append(Problem(Location(file, error.line), "unreadable", message))
-    except (OSError, EOFError, zlib.error) as error:
-        reason = str(error) or type(error).__name__
-        problems.append(
-            Problem(Location(file, 1), "unreadable", f"the file cannot be read ({reason})")
-        )
-    finally:
-        binary.close()
 
 
 # -- writing the contract's files --------------------------------------------------------------
