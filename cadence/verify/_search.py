@@ -40,7 +40,7 @@ The built-in invariants, by the name a violation carries:
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -50,7 +50,7 @@ from hypothesis.errors import NoSuchExample
 
 from cadence.durations import Duration
 from cadence.engine import Engine
-from cadence.engine.compiled import CompiledRule
+from cadence.engine.compiled import CompiledCap, CompiledRule
 from cadence.engine.conditions import Predicate
 from cadence.engine.rules import add_in_zone, first_meeting
 from cadence.engine.state import LeadState, replay
@@ -349,15 +349,11 @@ class _Checker:
         # (an overdue contact is catching up, which the cap rightly spreads out); an obligation
         # asks once, and asks again in the loop only when a touch does not meet it.
         timed = {r.rule.id for r in self.compiled.rules if r.rule.kind in ("cadence", "sequence")}
-        for cap in self.compiled.caps:
-            if cap.when is not None and not cap.when(state, None):
-                continue
+        for cap in self._counting(state):
             for rule in dict.fromkeys(a.rule for _, a in free if a.rule in timed):
                 own = tuple((at, a) for at, a in free if a.rule == rule and not a.overdue)
                 made = [Event(lead.id, at, "touch", a.channel, "reached") for at, a in own]
-                broken = self._windows(
-                    lead, made, own, cap.channels, cap.within, cap.max, state.zone
-                )
+                broken = self._broken(cap, lead, made, own, state)
                 if broken is not None:
                     begin, end, count = broken
                     return _Found(
@@ -437,18 +433,26 @@ class _Checker:
                     return begin, end, count
         return None
 
+    def _counting(self, state: LeadState) -> Iterator[CompiledCap]:
+        """The caps that hold for this lead (those whose ``when`` holds, or that have none)."""
+        for cap in self.compiled.caps:
+            if cap.when is None or cap.when(state, None):
+                yield cap
+
+    def _broken(
+        self, cap: CompiledCap, lead: Lead, history: list[Event], touches: Touches, state: LeadState
+    ) -> tuple[datetime, datetime, int] | None:
+        """A rolling window of ``cap`` that one of ``touches`` fills past its maximum."""
+        return self._windows(lead, history, touches, cap.channels, cap.within, cap.max, state.zone)
+
     def _involved(self, touches: Touches, begin: datetime, end: datetime) -> tuple[str, ...]:
         return tuple(dict.fromkeys(a.rule for at, a in touches if begin <= _utc(at) <= end))
 
     def _caps(
         self, lead: Lead, history: list[Event], touches: Touches, state: LeadState
     ) -> _Found | None:
-        for cap in self.compiled.caps:
-            if cap.when is not None and not cap.when(state, None):
-                continue
-            broken = self._windows(
-                lead, history, touches, cap.channels, cap.within, cap.max, state.zone
-            )
+        for cap in self._counting(state):
+            broken = self._broken(cap, lead, history, touches, state)
             if broken is not None:
                 begin, end, count = broken
                 return _Found(
