@@ -3,9 +3,11 @@
 A service that sees events as they happen (a CRM's webhook, a message queue) keeps a
 :class:`LeadTracker` per active lead: each event in time order is folded into the replayed state
 at once, and asking for the actions evaluates the rules on that state, without sorting and
-replaying the history again. The answer is always the one :meth:`Engine.next_actions` gives on
-the whole history (``tracker.events``); an event earlier than the latest one, or a ``now`` before
-the latest event, makes the tracker replay the history whole, as ``next_actions`` would.
+replaying the history again; the deadlines already counted out are remembered (the lead's
+calendar arithmetic, :attr:`cadence.engine.state.LeadState.memo`). The answer is always the one
+:meth:`Engine.next_actions` gives on the whole history (``tracker.events``); an event earlier than
+the latest one, or a ``now`` before the latest event, makes the tracker replay the history whole,
+as ``next_actions`` would.
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
 from cadence.engine.state import Fold, in_time_order, replay
 from cadence.records import Action, Event, Lead
 
 if TYPE_CHECKING:
     from cadence.engine import Engine
+
+#: How many results of calendar arithmetic a tracker keeps before it starts its cache afresh.
+_MEMO_LIMIT: Final = 4096
 
 
 class LeadTracker:
@@ -33,7 +38,7 @@ class LeadTracker:
     the intended use. ``full_replays`` counts the times the history had to be replayed whole.
     """
 
-    __slots__ = ("_engine", "_fold", "_given", "_lead", "_lock", "_zone", "full_replays")
+    __slots__ = ("_engine", "_fold", "_given", "_lead", "_lock", "_memo", "_zone", "full_replays")
 
     def __init__(self, engine: Engine, lead: Lead, events: Iterable[Event] = ()) -> None:
         self._engine = engine
@@ -42,6 +47,7 @@ class LeadTracker:
         self._lock = threading.Lock()
         self._given: list[Event] = []
         self._fold = Fold(lead)
+        self._memo: dict[tuple[Any, ...], Any] = {}
         #: How many times the whole history was replayed (out-of-order events, an early ``now``).
         self.full_replays = 0
         self.extend(events)
@@ -90,8 +96,10 @@ class LeadTracker:
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError(f"'now' must carry a time zone offset, got {now.isoformat()}")
         with self._lock:
+            if len(self._memo) > _MEMO_LIMIT:
+                self._memo.clear()  # a long-lived tracker: keep its cache small
             if now.timestamp() >= self._fold.last:
-                state = self._fold.state(self._lead, now, self._zone)
+                state = self._fold.state(self._lead, now, self._zone, self._memo)
             else:  # some events are after `now`: they must not count
                 self.full_replays += 1
                 state = replay(self._lead, self._given, now, self._zone)

@@ -131,7 +131,13 @@ def add_in_zone(
 ) -> datetime:
     """``t`` plus ``duration``, counted in the lead's zone (events keep the offset they were
     written with; days, months and business days are the lead's)."""
-    return policy.calendar.add(t.astimezone(state.zone), duration, day_start=policy.day_start)
+    key = ("add", t.timestamp(), duration)
+    found: datetime | None = state.memo.get(key)
+    if found is None:
+        found = state.memo[key] = policy.calendar.add(
+            t.astimezone(state.zone), duration, day_start=policy.day_start
+        )
+    return found
 
 
 def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:

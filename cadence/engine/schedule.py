@@ -29,6 +29,7 @@ def place(
     if not contacts:
         return
     zone = state.zone
+    memo = state.memo
     now = state.now.astimezone(UTC)
     active = [cap for cap in policy.caps if cap.id in caps]
     counted = {
@@ -43,10 +44,13 @@ def place(
         relevant = [cap for cap in active if channel in cap.channels]
         due = proposal.due.astimezone(UTC)
         for _ in range(_MAX_ROUNDS):
-            local = policy.calendar.next_allowed(
-                due.astimezone(zone), working_hours=working, quiet=quiet
-            )
-            moved = local.astimezone(UTC)
+            key = ("allowed", channel, due)
+            moved = memo.get(key)
+            if moved is None:
+                local = policy.calendar.next_allowed(
+                    due.astimezone(zone), working_hours=working, quiet=quiet
+                )
+                moved = memo[key] = local.astimezone(UTC)
             for cap in relevant:
                 moved = _past_cap(policy, cap, counted[cap.id], moved, now, zone)
             if moved == due:

@@ -42,6 +42,11 @@ class LeadState:
     blocked: frozenset[str]
     grade: str | None = None
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    #: Results of pure calendar arithmetic for this lead (a moment plus a duration, the next
+    #: moment the hours allow), keyed by what they were computed from. Shared by the
+    #: evaluations of one lead (:class:`cadence.LeadTracker`, a simulation's replay) so that
+    #: the same deadline is not counted out again at every moment; never changes a result.
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def of_type(self, event_type: str) -> list[Event]:
         """The lead's events of one type up to now, oldest first (``captured`` included)."""
@@ -126,8 +131,15 @@ class Fold:
         if events:
             self.last = _by_time(events[-1])
 
-    def state(self, lead: Lead, now: datetime, zone: ZoneInfo) -> LeadState:
-        """The lead as of ``now``, which must not be before the latest event folded in."""
+    def state(
+        self,
+        lead: Lead,
+        now: datetime,
+        zone: ZoneInfo,
+        memo: dict[tuple[Any, ...], Any] | None = None,
+    ) -> LeadState:
+        """The lead as of ``now``, which must not be before the latest event folded in;
+        ``memo`` is the lead's cache of calendar arithmetic (see :attr:`LeadState.memo`)."""
         return LeadState(
             lead=lead,
             zone=zone,
@@ -142,6 +154,7 @@ class Fold:
             owner=self.owner,
             blocked=frozenset(self.blocked),
             attributes=lead.attributes,
+            memo={} if memo is None else memo,
         )
 
 

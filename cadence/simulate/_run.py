@@ -25,7 +25,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Final, Literal
 
 from cadence.durations import Duration
-from cadence.engine import Engine
+from cadence.engine import Engine, LeadTracker
 from cadence.policy.conditions import EventMatch
 from cadence.records import Action, ActionKind, Event, Lead
 
@@ -124,9 +124,12 @@ class LeadRun:
     position: int = 0  # history[:position] is in the past
     owner: str | None = None
     evaluations: int = 0
+    # The lead's history up to the moment visited, kept replayed (``None`` once the run is done).
+    tracker: LeadTracker | None = None
 
     def __post_init__(self) -> None:
         self.owner = self.lead.owner
+        self.tracker = self.engine.track(self.lead)
         self._visit(_stamp(self.lead.captured_at))
 
     # -- moments ------------------------------------------------------------------------------
@@ -159,6 +162,8 @@ class LeadRun:
             batch.append(event)
             self._record(event, made=False)
             self.position += 1
+        if batch:
+            self._tracker.extend(batch)
         for _ in range(_MAX_ROUNDS):
             actions = self._evaluate(now)
             to_do = self._to_do(actions, now, gate) if self.follow else []
@@ -169,11 +174,13 @@ class LeadRun:
             batch = [self._do(action, now) for action in to_do]
 
     def finish(self) -> None:
-        """Classify what is still open when the history ends."""
+        """Classify what is still open when the history ends, and let go of the replayed
+        history."""
         end = _stamp(self.end)
         for obligation in self.open.values():
             obligation.outcome = "missed" if _stamp(obligation.deadline) <= end else "open"
         self.open.clear()
+        self.tracker = None
 
     def _visit(self, moment: float, obligation: Obligation | None = None) -> None:
         """Visit ``moment`` (while ``obligation`` is open, if one is given)."""
@@ -182,15 +189,17 @@ class LeadRun:
 
     # -- inside a moment ----------------------------------------------------------------------
 
-    def _past(self) -> list[Event]:
-        past = self.history[: self.position]
-        if self.made:
-            past = sorted(past + self.made, key=lambda e: e.at.timestamp())
-        return past
+    @property
+    def _tracker(self) -> LeadTracker:
+        if self.tracker is None:
+            raise RuntimeError(f"the run of lead {self.lead.id} is finished")
+        return self.tracker
 
     def _evaluate(self, now: datetime) -> list[Action]:
+        # Every event visited is at or before `now` and none is earlier than those before it
+        # (the made ones are made at `now`): the tracker folds them in, no replay.
         self.evaluations += 1
-        return self.engine.next_actions(self.lead, self._past(), now)
+        return self._tracker.next_actions(now)
 
     def _record(self, event: Event, *, made: bool) -> None:
         if event.type == "assigned" and event.value is not None:
@@ -317,6 +326,7 @@ class LeadRun:
         """Follow mode: carry out one action now."""
         event = self.carried_by(action, now)
         self.made.append(event)
+        self._tracker.add(event)
         self._record(event, made=True)
         return event
 
@@ -407,7 +417,9 @@ def run_all(
     queue: list[tuple[float, int]] = []
     for index, run in enumerate(runs):
         moment = run.next_moment()
-        if moment is not None:
+        if moment is None:
+            run.finish()
+        else:
             queue.append((moment, index))
     heapq.heapify(queue)
     steps = 0
@@ -419,7 +431,7 @@ def run_all(
         if progress is not None and steps % 1000 == 0:
             progress(moment)
         following = run.next_moment()
-        if following is not None:  # always later: step() consumed everything up to moment
+        if following is None:
+            run.finish()
+        else:  # always later: step() consumed everything up to moment
             heapq.heappush(queue, (following, index))
-    for run in runs:
-        run.finish()
