@@ -144,23 +144,31 @@ class Engine:
         zone = state.zone
         now_stamp = state.now.timestamp()
         decided_by = self.fingerprint
-        actions = [
-            Action(
+        ordered: list[tuple[float, str, Action]] = []
+        for p in proposals:
+            stamp = p.due.timestamp()
+            rule_id = p.rule.rule.id
+            action = Action(
                 lead.id,
-                p.rule.rule.id,
+                rule_id,
                 p.refs,
                 p.kind,
                 p.channel,
                 p.assignee,
                 p.due.astimezone(zone),
-                p.due.timestamp() < now_stamp,
+                stamp < now_stamp,
                 p.reason,
                 decided_by,
             )
-            for p in proposals
-        ]
-        actions.sort(key=Action.sort_key)
+            ordered.append((stamp, rule_id, action))
+        # The contract's order (Action.sort_key: due, lead, rule); one lead here.
+        ordered.sort(key=_by_due_and_rule)
+        actions = [row[2] for row in ordered]
         return actions, state, None, verdicts
+
+
+def _by_due_and_rule(row: tuple[float, str, Action]) -> tuple[float, str]:
+    return row[0], row[1]
 
 
 def _check_now(now: datetime) -> None:
@@ -175,7 +183,7 @@ def _with_moves(
     moved: dict[str, str] = {}
     for proposal, before in zip(proposals, asked, strict=True):
         if proposal.due != before:
-            moved[proposal.rule.rule.id] = when(proposal.due, state)
+            moved[proposal.rule.rule.id] = when(proposal.due, state.zone)
     return [
         replace(v, text=f"{v.text}; moved to {moved[v.rule]} by quiet hours, working hours or caps")
         if v.rule in moved

@@ -16,10 +16,11 @@ from cadence.engine.conditions import (
     Predicate,
     compile_condition,
     compile_event_match,
+    reads_now,
 )
 from cadence.engine.state import LeadState
 from cadence.policy.conditions import Condition, EventMatch
-from cadence.policy.models import WEEKDAY_NAMES, ChannelChoice, Policy, Rule
+from cadence.policy.models import WEEKDAY_NAMES, ChannelChoice, Policy, Rule, RuleKind
 from cadence.records import CHANNELS, Event
 
 
@@ -85,11 +86,17 @@ class CompiledRule:
 
     rule: Rule
     order: int
+    kind: RuleKind  # obligation, cadence, sequence or greeting
     when: Predicate | None
     until: Predicate | None
     matchers: dict[str, Matcher]
     channel: ChannelRule | None
     step_conditions: tuple[Predicate | None, ...]
+    #: Whether what the rule asks depends only on the lead's history, not on ``now``: none of
+    #: its conditions is ``within`` a period that ends now, and it is no greeting (whose next
+    #: occasion is counted from today). An obligation's escalations are apart: they are added
+    #: at every evaluation (see :func:`cadence.engine.rules.apply_rule`).
+    timeless: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,14 +204,24 @@ class CompiledPolicy:
         elif rule.sequence is not None:
             add("after", rule.sequence.after)
             steps = tuple(self._condition(step.when) for step in rule.sequence.steps)
+        conditions = [rule.when, rule.until]
+        if rule.obligation is not None:
+            conditions += [c.when for c in rule.obligation.channel or ()]
+        elif rule.cadence is not None:
+            conditions += [c.when for c in rule.cadence.channel]
+        elif rule.sequence is not None:
+            conditions += [step.when for step in rule.sequence.steps]
+        timeless = rule.greeting is None and not any(reads_now(c) for c in conditions)
         return CompiledRule(
             rule,
             order,
+            rule.kind,
             self._condition(rule.when),
             self._condition(rule.until),
             matchers,
             channel,
             steps,
+            timeless,
         )
 
     def grade_of(self, state: LeadState) -> str | None:

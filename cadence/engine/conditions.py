@@ -54,6 +54,17 @@ def since(calendar: BusinessCalendar, now: datetime, duration: Duration) -> date
     return calendar.subtract(now, duration)
 
 
+def reads_now(condition: Condition | None) -> bool:
+    """Whether a condition's truth can change with time alone (an event test ``within`` a
+    period that ends now), not only with the lead's history."""
+    if condition is None:
+        return False
+    c = condition
+    if any(t is not None and t.within is not None for t in (c.happened, c.not_happened)):
+        return True
+    return any(reads_now(sub) for sub in (*(c.all_ or ()), *(c.any_ or ()), c.not_))
+
+
 def compile_condition(condition: Condition, calendar: BusinessCalendar) -> Predicate:
     """Compile a condition into one predicate: every key given must hold."""
     tests: list[Predicate] = []

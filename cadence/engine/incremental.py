@@ -107,6 +107,7 @@ class LeadTracker:
 
     def _refold(self) -> None:
         self.full_replays += 1
+        self._memo.clear()  # what the rules asked was remembered for the history as it was
         fold = Fold(self._lead)
         fold.extend(in_time_order(self._given))
         self._fold = fold

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from cadence.calendar import BusinessCalendar
 from cadence.durations import Duration
@@ -43,9 +43,9 @@ class Verdict:
     text: str
 
 
-def when(t: datetime, state: LeadState) -> str:
+def when(t: datetime, zone: tzinfo) -> str:
     """A moment as a salesperson reads it, in the lead's zone: ``2025-04-30 10:30``."""
-    return t.astimezone(state.zone).isoformat(" ", "minutes")[:16]
+    return t.astimezone(zone).isoformat(" ", "minutes")[:16]
 
 
 def describe(event: Event) -> str:
@@ -115,8 +115,42 @@ def refused(rule: CompiledRule, why: str) -> Result:
 
 
 def apply_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
-    """Apply a rule whose ``when`` and ``until`` allow it: its proposals and its verdict."""
-    kind = rule.rule.kind
+    """Apply a rule whose ``when`` and ``until`` allow it: its proposals and its verdict.
+
+    What a timeless rule (:attr:`CompiledRule.timeless`) asks is remembered in the lead's memo
+    for as long as its history and grade stay the same, so that the evaluations of one lead at
+    later moments (a tracker, a simulation) do not work it out again; an obligation's
+    escalations, which fall due with time, are added afresh each time."""
+    if not rule.timeless:
+        proposals, verdict = _apply(policy, rule, state)
+    else:
+        key = ("rule", rule.order, len(state.events), state.grade)
+        remembered: tuple[tuple[Proposal, ...], Callable[[], Verdict]] | None = state.memo.get(key)
+        if remembered is None:
+            proposals, verdict = _apply(policy, rule, state)
+            state.memo[key] = (tuple(map(_copy, proposals)), verdict)
+        else:
+            proposals, verdict = list(map(_copy, remembered[0])), remembered[1]
+    if proposals and rule.kind == "obligation":
+        proposals.extend(_escalations(policy, rule, state, proposals[0]))
+    return proposals, verdict
+
+
+def _copy(proposal: Proposal) -> Proposal:
+    # Scheduling moves a proposal's due time in place: a remembered one is handed out as a copy.
+    return Proposal(
+        proposal.rule,
+        proposal.kind,
+        proposal.channel,
+        proposal.due,
+        proposal.reason,
+        proposal.refs,
+        proposal.assignee,
+    )
+
+
+def _apply(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
+    kind = rule.kind
     if kind == "obligation":
         return _obligation(policy, rule, state)
     if kind == "cadence":
@@ -141,6 +175,7 @@ def add_in_zone(
 
 
 def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
+    zone = state.zone  # what verdicts keep: not the state (the lead's memo keeps them)
     spec = rule.rule.obligation
     assert spec is not None
     anchor = rule.matchers["after"].anchor(state, spec.occurrence)
@@ -163,46 +198,50 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
             rule,
             False,
             lambda: (
-                f"met {late}: {describe(met)} on {when(met.at, state)} after "
-                f"{describe(anchor)} on {when(anchor.at, state)}"
+                f"met {late}: {describe(met)} on {when(met.at, zone)} after "
+                f"{describe(anchor)} on {when(anchor.at, zone)}"
             ),
         )
     what = spec.task if spec.task is not None else f"contact by {channel}"
-    since = f"{describe(anchor).capitalize()} on {when(anchor.at, state)}, nothing done since"
+    since = f"{describe(anchor).capitalize()} on {when(anchor.at, zone)}, nothing done since"
     reason = f"{_ask(rule, what.capitalize())} within {spec.within}: {since}"
     kind: ActionKind = "task" if spec.task is not None else "contact"
     proposals = [_proposal(rule, state, kind, channel, deadline, reason + ".")]
+    return proposals, _verdict(rule, True, lambda: f"not met: {what} due by {when(deadline, zone)}")
+
+
+def _escalations(
+    policy: CompiledPolicy, rule: CompiledRule, state: LeadState, unmet: Proposal
+) -> list[Proposal]:
+    """The escalation and reassignment of an unmet obligation (``unmet``: what it asks, due at
+    its deadline) whose delays after the deadline have passed by now."""
+    zone = state.zone
+    spec = rule.rule.obligation
+    assert spec is not None
     missed = spec.if_missed
-    if missed is not None and state.now >= deadline:
-        steps: tuple[tuple[ActionKind, Duration | None], ...] = (
-            ("escalate", missed.escalate),
-            ("reassign", missed.reassign),
-        )
-        for step, delay in steps:
-            if delay is None:
-                continue
-            at = add_in_zone(policy, state, deadline, delay)
-            if state.now >= at:
-                by = when(deadline, state)
-                text = (
-                    f"Escalate to the manager: {what} was due by {by} and is not done"
-                    if step == "escalate"
-                    else f"Reassign the lead: {what} was due by {by} and is still not done "
-                    f"after {delay}"
-                )
-                proposals.append(
-                    _proposal(
-                        rule,
-                        state,
-                        step,
-                        None,
-                        at,
-                        text + ".",
-                    )
-                )
-    return proposals, _verdict(
-        rule, True, lambda: f"not met: {what} due by {when(deadline, state)}"
+    deadline = unmet.due
+    if missed is None or state.now < deadline:
+        return []
+    what = spec.task if spec.task is not None else f"contact by {unmet.channel}"
+    found: list[Proposal] = []
+    steps: tuple[tuple[ActionKind, Duration | None], ...] = (
+        ("escalate", missed.escalate),
+        ("reassign", missed.reassign),
     )
+    for step, delay in steps:
+        if delay is None:
+            continue
+        at = add_in_zone(policy, state, deadline, delay)
+        if state.now >= at:
+            by = when(deadline, zone)
+            text = (
+                f"Escalate to the manager: {what} was due by {by} and is not done"
+                if step == "escalate"
+                else f"Reassign the lead: {what} was due by {by} and is still not done "
+                f"after {delay}"
+            )
+            found.append(_proposal(rule, state, step, None, at, text + "."))
+    return found
 
 
 def first_meeting(
@@ -222,6 +261,7 @@ def first_meeting(
 
 
 def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
+    zone = state.zone  # what verdicts keep: not the state (the lead's memo keeps them)
     spec = rule.rule.cadence
     assert spec is not None and rule.channel is not None
     start = rule.matchers["start"].latest(state)
@@ -254,11 +294,11 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
     due = add_in_zone(policy, state, anchor.at, interval)
     reason = (
         f"{_ask(rule, f'Contact by {channel}')}: at least every {interval}{backed_off}; "
-        f"last counted: {describe(anchor)} on {when(anchor.at, state)}."
+        f"last counted: {describe(anchor)} on {when(anchor.at, zone)}."
     )
     return (
         [_proposal(rule, state, "contact", channel, due, reason)],
-        _verdict(rule, True, lambda: f"next {channel} contact due {when(due, state)}{backed_off}"),
+        _verdict(rule, True, lambda: f"next {channel} contact due {when(due, zone)}{backed_off}"),
     )
 
 
@@ -286,6 +326,7 @@ def _last_counted(
 
 
 def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
+    zone = state.zone  # what verdicts keep: not the state (the lead's memo keeps them)
     spec = rule.rule.sequence
     assert spec is not None
     anchor = rule.matchers["after"].anchor(state, spec.occurrence)
@@ -314,11 +355,11 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         what = step.say or _ask(rule, f"Contact by {step.channel}")
         reason = (
             f"{what.rstrip('.')}: step {number} of the sequence, {step.at} after "
-            f"{describe(anchor)} on {when(anchor.at, state)}."
+            f"{describe(anchor)} on {when(anchor.at, zone)}."
         )
         return (
             [_proposal(rule, state, "contact", step.channel, due, reason, step.refs)],
-            _verdict(rule, True, functools.partial(_step_due, number, due, state)),
+            _verdict(rule, True, functools.partial(_step_due, number, due, zone)),
         )
     repeat = spec.then
     if repeat is None:
@@ -337,16 +378,16 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     what = repeat.say or _ask(rule, f"Contact by {repeat.channel}")
     reason = (
         f"{what.rstrip('.')}: every {repeat.every} after the sequence; last: "
-        f"{describe(last_done)} on {when(last_done.at, state)}."
+        f"{describe(last_done)} on {when(last_done.at, zone)}."
     )
     return (
         [_proposal(rule, state, "contact", repeat.channel, due, reason, repeat.refs)],
-        _verdict(rule, True, lambda: f"repeat due {when(due, state)}"),
+        _verdict(rule, True, lambda: f"repeat due {when(due, zone)}"),
     )
 
 
-def _step_due(number: int, due: datetime, state: LeadState) -> str:
-    return f"step {number} due {when(due, state)}"
+def _step_due(number: int, due: datetime, zone: tzinfo) -> str:
+    return f"step {number} due {when(due, zone)}"
 
 
 def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
@@ -355,6 +396,14 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     if spec.channel in state.blocked:
         return [], _verdict(rule, False, lambda: f"greets on {spec.channel}, opted out")
     today = state.now.date()
+    # The next occasion found from `today` is the next one from any later day up to it, as long
+    # as the history is the same (no touch greeted it): remembered for those days.
+    key = ("greeting", rule.order, len(state.events))
+    remembered: tuple[date, date, tuple[Proposal, ...], Callable[[], Verdict]] | None = (
+        state.memo.get(key)
+    )
+    if remembered is not None and remembered[0] <= today <= remembered[1]:
+        return list(map(_copy, remembered[2])), remembered[3]
     first = max(today, state.captured.at.date())
     greeted = {
         e.at.astimezone(state.zone).date() for e in state.touches if e.channel == spec.channel
@@ -374,10 +423,10 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
             break
         greeted.add(day)  # the occasion's hour had passed when the lead was captured
     reason = f"{_ask(rule, f'Send {name} greetings by {spec.channel}')} on {day:%Y-%m-%d}."
-    return (
-        [_proposal(rule, state, "contact", spec.channel, due, reason)],
-        _verdict(rule, True, lambda: f"next greeting: {name} on {day:%Y-%m-%d}"),
-    )
+    proposal = _proposal(rule, state, "contact", spec.channel, due, reason)
+    verdict = _verdict(rule, True, lambda: f"next greeting: {name} on {day:%Y-%m-%d}")
+    state.memo[key] = (today, day, (_copy(proposal),), verdict)
+    return [proposal], verdict
 
 
 def _next_holiday(

@@ -32,10 +32,7 @@ def place(
     memo = state.memo
     now = state.now.astimezone(UTC)
     active = [cap for cap in policy.caps if cap.id in caps]
-    counted = {
-        cap.id: sorted(e.at.astimezone(UTC) for e in state.touches if e.channel in cap.channels)
-        for cap in active
-    }
+    counted = {cap.id: _touches(state, cap) for cap in active}
     contacts.sort(key=lambda p: (p.due.astimezone(UTC), p.rule.order))
     for proposal in contacts:
         channel = proposal.channel
@@ -64,6 +61,18 @@ def place(
         proposal.due = due.astimezone(zone)
         for cap in relevant:
             insort(counted[cap.id], max(due, now))
+
+
+def _touches(state: LeadState, cap: CompiledCap) -> list[datetime]:
+    """The instants of the lead's touches that count against a cap, in order, in UTC (a fresh
+    list: placing contacts adds to it)."""
+    key = ("cap touches", cap.id, len(state.touches))
+    found: list[datetime] | None = state.memo.get(key)
+    if found is None:
+        found = state.memo[key] = sorted(
+            e.at.astimezone(UTC) for e in state.touches if e.channel in cap.channels
+        )
+    return list(found)
 
 
 def _past_cap(

@@ -115,6 +115,7 @@ class LeadRun:
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
     open: dict[tuple[str, str, str | None, int], Obligation] = field(default_factory=dict)
+    open_due: dict[tuple[str, str, str | None, int], float] = field(default_factory=dict)  # stamps
     # (moment, order, obligation): a moment to visit, for an obligation while it is open (its due
     # time, its escalation) or, without one, in any case (the capture, a deferred contact).
     timers: list[tuple[float, int, Obligation | None]] = field(default_factory=list)
@@ -180,6 +181,7 @@ class LeadRun:
         for obligation in self.open.values():
             obligation.outcome = "missed" if _stamp(obligation.deadline) <= end else "open"
         self.open.clear()
+        self.open_due.clear()
         self.tracker = None
 
     def _visit(self, moment: float, obligation: Obligation | None = None) -> None:
@@ -218,18 +220,20 @@ class LeadRun:
         moment = now.timestamp()
         touched = {e.channel for e in batch if e.type == "touch"}
         types = {e.type for e in batch}
-        asked: dict[tuple[str, str, str | None, int], Action] = {}
+        asked: dict[tuple[str, str, str | None, int], tuple[Action, float]] = {}
         counts: dict[tuple[str, str, str | None], int] = {}
         for action in actions:
             base = _key(action)
             n = counts.get(base, 0)
             counts[base] = n + 1
-            asked[(*base, n)] = action
+            asked[(*base, n)] = (action, action.due.timestamp())
+        open_due = self.open_due
         for key, obligation in list(self.open.items()):
-            still = asked.get(key)
-            if still is not None and still.due.timestamp() <= obligation.due.timestamp():
+            found = asked.get(key)
+            still, still_due = found if found is not None else (None, 0.0)
+            if still is not None and still_due <= open_due[key]:
                 continue  # still asked, no later: still open
-            if still is not None and still.due.timestamp() <= moment:
+            if still is not None and still_due <= moment:
                 continue
             meets = obligation.kind in ("contact", "task") and (
                 obligation.channel in touched
@@ -239,18 +243,19 @@ class LeadRun:
                 # Asked for later, and nothing met it: the policy moved it (a cap filled up
                 # before it was due; once overdue, it stays late whatever the policy says).
                 deadline = obligation.deadline.timestamp()
-                if moment <= deadline < still.due.timestamp():
+                if moment <= deadline < still_due:
                     obligation.deadline = still.due
-                    self._visit(still.due.timestamp(), obligation)
+                    self._visit(still_due, obligation)
                 continue  # asked for later, but nothing met it: moved, still the same one
             del self.open[key]
+            del open_due[key]
             obligation.resolved_at = now
             if meets:
                 on_time = moment <= obligation.deadline.timestamp()
                 obligation.outcome = "on_time" if on_time else "late"
             else:
                 obligation.outcome = "ended"
-        for key, action in asked.items():
+        for key, (action, due) in asked.items():
             if key in self.open or (not escalations and action.kind in ("escalate", "reassign")):
                 continue
             obligation = Obligation(
@@ -266,8 +271,8 @@ class LeadRun:
                 self._deadline(action, now),
             )
             self.open[key] = obligation
+            open_due[key] = due
             self.obligations.append(obligation)
-            due = action.due.timestamp()
             if due > moment:
                 self._visit(due, obligation)
             compiled = self.engine._compiled
