@@ -92,10 +92,11 @@ class CompiledRule:
     matchers: dict[str, Matcher]
     channel: ChannelRule | None
     step_conditions: tuple[Predicate | None, ...]
-    #: Whether what the rule asks depends only on the lead's history, not on ``now``: none of
-    #: its conditions is ``within`` a period that ends now, and it is no greeting (whose next
-    #: occasion is counted from today). An obligation's escalations are apart: they are added
-    #: at every evaluation (see :func:`cadence.engine.rules.apply_rule`).
+    #: Whether what the rule asks, once it applies, depends only on the lead's history, not on
+    #: ``now``: none of its channel or step conditions is ``within`` a period that ends now
+    #: (its ``when`` and ``until`` are decided before, at every evaluation), and it is no
+    #: greeting (whose next occasion is counted from today). An obligation's escalations are
+    #: apart: they are added at every evaluation (see :func:`cadence.engine.rules.apply_rule`).
     timeless: bool
 
 
@@ -204,7 +205,9 @@ class CompiledPolicy:
         elif rule.sequence is not None:
             add("after", rule.sequence.after)
             steps = tuple(self._condition(step.when) for step in rule.sequence.steps)
-        conditions = [rule.when, rule.until]
+        # The rule's own `when` and `until` are decided afresh at every evaluation (by the
+        # gate), before the rule is applied: only what applying it reads counts here.
+        conditions: list[Condition | None] = []
         if rule.obligation is not None:
             conditions += [c.when for c in rule.obligation.channel or ()]
         elif rule.cadence is not None:

@@ -69,3 +69,32 @@ def test_in_order_events_are_never_replayed_whole(data: st.DataObject) -> None:
         latest = event.at if latest is None or event.at > latest else latest
         tracker.next_actions(latest.astimezone(UTC) + timedelta(minutes=1))
     assert tracker.full_replays == 0
+
+
+def _as_time_passes(engine: Engine, data: st.DataObject) -> None:
+    lead, events, _ = data.draw(lead_histories(engine.policy), label="lead, events")
+    tracker = engine.track(lead, events)
+    moment = max([lead.captured_at, *(e.at for e in events)], key=lambda t: t.timestamp())
+    waits = data.draw(
+        st.lists(st.integers(min_value=0, max_value=21 * 24 * 60), min_size=1, max_size=8),
+        label="minutes between asks",
+    )
+    for minutes in waits:
+        # The same history asked again later: what the tracker remembers from one ask (what a
+        # timeless rule asks, a greeting's next occasion) must still be right at the next.
+        moment = moment + timedelta(minutes=minutes)
+        assert tracker.next_actions(moment) == engine.next_actions(lead, events, moment)
+    assert tracker.full_replays == 0
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+@given(data=st.data())
+def test_a_tracker_asked_as_time_passes_equals_next_actions(name: str, data: st.DataObject) -> None:
+    _as_time_passes(ENGINES[name], data)
+
+
+@given(policy=small_policies(), data=st.data())
+def test_a_tracker_asked_as_time_passes_equals_next_actions_on_generated_policies(
+    policy: Policy, data: st.DataObject
+) -> None:
+    _as_time_passes(Engine(policy), data)

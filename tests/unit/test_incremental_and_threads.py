@@ -92,3 +92,43 @@ def test_one_tracker_shared_by_threads_ends_as_next_actions() -> None:
         list(pool.map(tracker.next_actions, moments))
     assert sorted(tracker.events, key=lambda e: (e.at.timestamp(), events.index(e))) == events
     assert tracker.next_actions(NOW) == engine.next_actions(lead, tracker.events, NOW)
+
+
+_CHANNEL_BY_RECENT_EMAIL = """
+policy: recent-email
+version: "1"
+timezone: Asia/Shanghai
+rules:
+  - id: call-after-an-email
+    refs: [X-1]
+    obligation:
+      after: captured
+      within: 10 days
+      channel:
+        - use: phone
+          when: {happened: {event: touch, channel: [email], within: 1 day}}
+        - use: sms
+      if_missed: {escalate: 1 day}
+"""
+
+
+def test_a_tracker_asked_again_later_sees_what_time_alone_changed() -> None:
+    # The tracker remembers what a rule asked while the history stays the same; what depends on
+    # `now` must not be remembered: a channel chosen by an email "within 1 day", and the
+    # escalation once the obligation is a day overdue.
+    engine = cadence.Engine(cadence.parse_policy(_CHANNEL_BY_RECENT_EMAIL))
+    captured = datetime.fromisoformat("2025-07-01T10:00:00+08:00")
+    lead = cadence.Lead("L1", captured)
+    events = [cadence.Event("L1", captured + timedelta(hours=1), "touch", "email", "reached")]
+    tracker = engine.track(lead, events)
+    asked = []
+    for hours in (2, 50, 12 * 24):
+        now = captured + timedelta(hours=hours)
+        actions = tracker.next_actions(now)
+        assert actions == engine.next_actions(lead, events, now)
+        asked.append([(a.kind, a.channel) for a in actions])
+    assert asked == [
+        [("contact", "phone")],  # an email an hour ago: call
+        [("contact", "sms")],  # the email is two days old: text instead
+        [("contact", "sms"), ("escalate", None)],  # 12 days on: overdue by more than a day
+    ]
