@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import difflib
 import functools
-import gc
 import gzip
 import json
 import math
@@ -25,13 +24,13 @@ import zlib
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any, Final, Literal, TextIO
 
 import pendulum
 
+from cadence._collector import collector_paused
 from cadence.errors import DataError, Location, Problem
 from cadence.records import CHANNELS, Action, Event, Lead
 
@@ -131,7 +130,7 @@ def read_leads(path: str | Path, *, default_timezone: str) -> dict[str, Lead]:
     problems: list[Problem] = []
     leads: dict[str, Lead] = {}
     first_seen: dict[str, int] = {}
-    with _no_gc():
+    with collector_paused():
         for number, fields in _records(path, fmt, ("id", "captured_at"), problems):
             issues: _Issues = []
             lead = _lead(fields, fmt == "csv", default_zone, zones, issues)
@@ -165,7 +164,7 @@ def read_events(
     problems: list[Problem] = []
     history: defaultdict[str, list[Event]] = defaultdict(list)
     offsets: dict[Any, tzinfo] = {}
-    with _no_gc():
+    with collector_paused():
         for number, fields in _records(path, fmt, ("lead_id", "at", "type"), problems):
             event = _quick_event(fields, leads, offsets)
             if event is None:
@@ -240,19 +239,6 @@ def write_actions(actions: Iterable[Action], out: TextIO, fmt: Format) -> None:
             )
     else:
         raise ValueError(f"unknown format {fmt!r}; expected 'jsonl' or 'csv'")
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cycle collector while records pile up: they hold no cycles, and collecting
-    repeatedly over a growing heap costs about a third of the reading time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # -- lines of a file ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from cadence._collector import collector_paused
 from cadence.engine import Engine
 from cadence.policy.diff import compare_actions
 from cadence.records import Event, Lead
@@ -134,7 +135,8 @@ def simulate(
         if lead.captured_at.timestamp() < finish.timestamp()
     )
     gate = Capacity(engine, capacity) if capacity is not None else None
-    run_all(runs, gate, progress)
+    with collector_paused():  # the runs make no reference cycles
+        run_all(runs, gate, progress)
     return Simulation(engine, leads, events, runs, begin, finish, follow, capacity)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cadence.data import read_events, read_leads
 from cadence.engine import Engine
 from cadence.policy import load_policy, parse_policy
 from cadence.records import Event, Lead
@@ -146,6 +148,26 @@ def test_the_same_inputs_give_the_same_metrics() -> None:
     first = simulate(Engine(policy), leads, events).metrics()
     second = simulate(Engine(policy), dict(reversed(leads.items())), events).metrics()
     assert first == second
+
+
+@pytest.mark.parametrize("follow", [False, True])
+def test_a_simulation_leaves_no_reference_cycles(follow: bool) -> None:
+    # simulate() pauses the cycle collector while it replays: safe only because nothing it builds
+    # (runs, obligations, the trackers' remembered deadlines and verdicts) refers back to itself.
+    examples = Path(__file__).resolve().parents[2] / "examples" / "show"
+    leads = read_leads(examples / "leads.jsonl", default_timezone="Asia/Shanghai")
+    events = read_events(examples / "events.jsonl", leads)
+    some = dict(sorted(leads.items())[:200])
+    engine = Engine(load_policy(POLICY_DIR / "post_show.yaml"))
+    gc.collect()
+    gc.disable()
+    try:
+        result = simulate(engine, some, events, follow=follow, capacity=3 if follow else None)
+        result.metrics()
+        assert result.obligations
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
 
 
 # -- properties -------------------------------------------------------------------------------
