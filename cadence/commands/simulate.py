@@ -14,14 +14,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
 
-from cadence.records import Event, Lead
-from cadence.simulate import Simulation, comparison, period_of, simulate
+from cadence.records import Lead
+from cadence.simulate import Progress, Simulation, comparison, simulate
 
 EPILOG = (
     "Example: cadence simulate policies/post_show.yaml --leads examples/show/leads.jsonl "
@@ -104,7 +103,7 @@ def simulate_command(  # registered as 'simulate'
         if each is None:
             continue
         try:
-            with _progress(lead_map, history) as tick:
+            with _progress(lead_map) as tick:
                 runs.append(
                     simulate(
                         each,
@@ -201,23 +200,19 @@ def _csv_cell(value: Any) -> Any:
 
 
 @contextmanager
-def _progress(
-    leads: dict[str, Lead], events: dict[str, list[Event]]
-) -> Iterator[Callable[[float], None] | None]:
-    """A progress bar on standard error, on a terminal only, for runs of many leads: how far
-    through the data's period the replay has got (all leads go forward in time together)."""
+def _progress(leads: dict[str, Lead]) -> Iterator[Progress | None]:
+    """A progress bar on standard error, on a terminal only, for runs of many leads: how many
+    leads have been replayed or, with a capacity, which day the replay has reached."""
     if len(leads) < 1000 or not sys.stderr.isatty():
         yield None
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    first, last = (moment.timestamp() for moment in period_of(leads, events))
     columns = (TextColumn("simulating {task.description}"), BarColumn(), TimeRemainingColumn())
     with Progress(*columns, transient=True) as bar:
-        task = bar.add_task("", total=max(last - first, 1.0))
+        task = bar.add_task("", total=1.0)
 
-        def tick(moment: float) -> None:
-            day = datetime.fromtimestamp(moment, UTC).date().isoformat()
-            bar.update(task, completed=moment - first, description=f"up to {day}")
+        def tick(share: float, reached: str) -> None:
+            bar.update(task, completed=share, description=reached)
 
         yield tick

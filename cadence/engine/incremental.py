@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from cadence.engine import Engine
 
 #: How many results of calendar arithmetic a tracker keeps before it starts its cache afresh.
-_MEMO_LIMIT: Final = 4096
+_MEMO_LIMIT: Final = 1024
 
 
 class LeadTracker:
@@ -38,7 +38,17 @@ class LeadTracker:
     the intended use. ``full_replays`` counts the times the history had to be replayed whole.
     """
 
-    __slots__ = ("_engine", "_fold", "_given", "_lead", "_lock", "_memo", "_zone", "full_replays")
+    __slots__ = (
+        "_answers",
+        "_engine",
+        "_fold",
+        "_given",
+        "_lead",
+        "_lock",
+        "_memo",
+        "_zone",
+        "full_replays",
+    )
 
     def __init__(self, engine: Engine, lead: Lead, events: Iterable[Event] = ()) -> None:
         self._engine = engine
@@ -48,6 +58,7 @@ class LeadTracker:
         self._given: list[Event] = []
         self._fold = Fold(lead)
         self._memo: dict[tuple[Any, ...], Any] = {}
+        self._answers: dict[tuple[Any, ...], Any] = {}
         #: How many times the whole history was replayed (out-of-order events, an early ``now``).
         self.full_replays = 0
         self.extend(events)
@@ -89,6 +100,7 @@ class LeadTracker:
                     return
                 last = stamp
             self._fold.extend(batch)
+            self._answers.clear()  # remembered for the history without these events
 
     def next_actions(self, now: datetime) -> list[Action]:
         """The actions as of ``now``: ``engine.next_actions(lead, tracker.events, now)``."""
@@ -99,7 +111,7 @@ class LeadTracker:
             if len(self._memo) > _MEMO_LIMIT:
                 self._memo.clear()  # a long-lived tracker: keep its cache small
             if now.timestamp() >= self._fold.last:
-                state = self._fold.state(self._lead, now, self._zone, self._memo)
+                state = self._fold.state(self._lead, now, self._zone, self._memo, self._answers)
             else:  # some events are after `now`: they must not count
                 self.full_replays += 1
                 state = replay(self._lead, self._given, now, self._zone)
@@ -107,7 +119,7 @@ class LeadTracker:
 
     def _refold(self) -> None:
         self.full_replays += 1
-        self._memo.clear()  # what the rules asked was remembered for the history as it was
+        self._answers.clear()  # remembered for the history as it was
         fold = Fold(self._lead)
         fold.extend(in_time_order(self._given))
         self._fold = fold

@@ -117,18 +117,20 @@ def refused(rule: CompiledRule, why: str) -> Result:
 def apply_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
     """Apply a rule whose ``when`` and ``until`` allow it: its proposals and its verdict.
 
-    What a timeless rule (:attr:`CompiledRule.timeless`) asks is remembered in the lead's memo
-    for as long as its history and grade stay the same, so that the evaluations of one lead at
-    later moments (a tracker, a simulation) do not work it out again; an obligation's
-    escalations, which fall due with time, are added afresh each time."""
+    What a timeless rule (:attr:`CompiledRule.timeless`) asks is remembered in the lead's
+    ``answers`` for as long as its history and grade stay the same, so that the evaluations of
+    one lead at later moments (a tracker, a simulation) do not work it out again; an
+    obligation's escalations, which fall due with time, are added afresh each time."""
     if not rule.timeless:
         proposals, verdict = _apply(policy, rule, state)
     else:
         key = ("rule", rule.order, len(state.events), state.grade)
-        remembered: tuple[tuple[Proposal, ...], Callable[[], Verdict]] | None = state.memo.get(key)
+        remembered: tuple[tuple[Proposal, ...], Callable[[], Verdict]] | None = state.answers.get(
+            key
+        )
         if remembered is None:
             proposals, verdict = _apply(policy, rule, state)
-            state.memo[key] = (tuple(map(_copy, proposals)), verdict)
+            state.answers[key] = (tuple(map(_copy, proposals)), verdict)
         else:
             proposals, verdict = list(map(_copy, remembered[0])), remembered[1]
     if proposals and rule.kind == "obligation":
@@ -175,7 +177,7 @@ def add_in_zone(
 
 
 def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
-    zone = state.zone  # what verdicts keep: not the state (the lead's memo keeps them)
+    zone = state.zone  # what verdicts keep: not the state (the lead's answers keep them)
     spec = rule.rule.obligation
     assert spec is not None
     anchor = rule.matchers["after"].anchor(state, spec.occurrence)
@@ -261,7 +263,7 @@ def first_meeting(
 
 
 def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
-    zone = state.zone  # what verdicts keep: not the state (the lead's memo keeps them)
+    zone = state.zone  # what verdicts keep: not the state (the lead's answers keep them)
     spec = rule.rule.cadence
     assert spec is not None and rule.channel is not None
     start = rule.matchers["start"].latest(state)
@@ -326,7 +328,7 @@ def _last_counted(
 
 
 def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
-    zone = state.zone  # what verdicts keep: not the state (the lead's memo keeps them)
+    zone = state.zone  # what verdicts keep: not the state (the lead's answers keep them)
     spec = rule.rule.sequence
     assert spec is not None
     anchor = rule.matchers["after"].anchor(state, spec.occurrence)
@@ -400,7 +402,7 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     # as the history is the same (no touch greeted it): remembered for those days.
     key = ("greeting", rule.order, len(state.events))
     remembered: tuple[date, date, tuple[Proposal, ...], Callable[[], Verdict]] | None = (
-        state.memo.get(key)
+        state.answers.get(key)
     )
     if remembered is not None and remembered[0] <= today <= remembered[1]:
         return list(map(_copy, remembered[2])), remembered[3]
@@ -425,7 +427,7 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     reason = f"{_ask(rule, f'Send {name} greetings by {spec.channel}')} on {day:%Y-%m-%d}."
     proposal = _proposal(rule, state, "contact", spec.channel, due, reason)
     verdict = _verdict(rule, True, lambda: f"next greeting: {name} on {day:%Y-%m-%d}")
-    state.memo[key] = (today, day, (_copy(proposal),), verdict)
+    state.answers[key] = (today, day, (_copy(proposal),), verdict)
     return [proposal], verdict
 
 

@@ -67,9 +67,9 @@ def _touches(state: LeadState, cap: CompiledCap) -> list[datetime]:
     """The instants of the lead's touches that count against a cap, in order, in UTC (a fresh
     list: placing contacts adds to it)."""
     key = ("cap touches", cap.id, len(state.touches))
-    found: list[datetime] | None = state.memo.get(key)
+    found: list[datetime] | None = state.answers.get(key)
     if found is None:
-        found = state.memo[key] = sorted(
+        found = state.answers[key] = sorted(
             e.at.astimezone(UTC) for e in state.touches if e.channel in cap.channels
         )
     return list(found)

@@ -47,6 +47,10 @@ class LeadState:
     #: evaluations of one lead (:class:`cadence.LeadTracker`, a simulation's replay) so that
     #: the same deadline is not counted out again at every moment; never changes a result.
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    #: What the rules asked and the caps counted for this very history (see
+    #: :func:`cadence.engine.rules.apply_rule`): shared by the evaluations of one lead at
+    #: later moments, and started afresh whenever an event is added.
+    answers: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def of_type(self, event_type: str) -> list[Event]:
         """The lead's events of one type up to now, oldest first (``captured`` included)."""
@@ -137,9 +141,11 @@ class Fold:
         now: datetime,
         zone: ZoneInfo,
         memo: dict[tuple[Any, ...], Any] | None = None,
+        answers: dict[tuple[Any, ...], Any] | None = None,
     ) -> LeadState:
         """The lead as of ``now``, which must not be before the latest event folded in;
-        ``memo`` is the lead's cache of calendar arithmetic (see :attr:`LeadState.memo`)."""
+        ``memo`` and ``answers`` are what earlier evaluations of the lead remembered (see
+        :attr:`LeadState.memo` and :attr:`LeadState.answers`)."""
         return LeadState(
             lead=lead,
             zone=zone,
@@ -155,6 +161,7 @@ class Fold:
             blocked=frozenset(self.blocked),
             attributes=lead.attributes,
             memo={} if memo is None else memo,
+            answers={} if answers is None else answers,
         )
 
 

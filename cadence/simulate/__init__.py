@@ -18,7 +18,7 @@ schema is in ``docs/simulation.md``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from cadence.simulate._run import (
     LeadRun,
     Obligation,
     Outcome,
+    Progress,
     Touch,
     escalation_delays,
     meeting_types,
@@ -90,17 +91,18 @@ def simulate(
     end: datetime | None = None,
     follow: bool = False,
     capacity: int | None = None,
-    progress: Callable[[float], None] | None = None,
+    progress: Progress | None = None,
 ) -> Simulation:
     """Replay every lead through the policy; metrics count what falls in ``[start, end)``.
 
     ``start`` defaults to the first capture, ``end`` to the midnight (in the policy's zone)
-    after the last event. Every lead is
-    replayed from its capture to the end of the data, so that an obligation due in the period
-    is judged with all that happened after it: two simulations of adjacent periods add up to one
-    of the whole. ``capacity`` (follow mode only) is the most contacts a salesperson makes per
-    working day. ``progress`` is called every thousand moments visited with the moment reached
-    (a POSIX timestamp): all leads are replayed together, in time order.
+    after the last event. Every lead is replayed from its capture to the end of the data, so
+    that an obligation due in the period is judged with all that happened after it: two
+    simulations of adjacent periods add up to one of the whole. ``capacity`` (follow mode only)
+    is the most contacts a salesperson makes per working day. ``progress``, when given, is
+    called now and then with the share done (0 to 1) and how far the replay has got, in words:
+    ``"4,000 of 10,000 leads"`` (leads are replayed one after the other) or, with a capacity
+    (all leads go forward in time together, to share it in due order), ``"up to 2025-05-03"``.
     """
     if capacity is not None and (not follow or capacity < 1):
         raise ValueError("capacity needs follow mode and a number of contacts of at least 1")
@@ -176,6 +178,7 @@ __all__ = [
     "OUTCOMES",
     "Obligation",
     "Outcome",
+    "Progress",
     "Simulation",
     "Touch",
     "Won",

@@ -413,12 +413,25 @@ class Capacity:
         return max(start, now)
 
 
-def run_all(
-    runs: Sequence[LeadRun],
-    gate: Gate | None,
-    progress: Callable[[float], None] | None = None,
-) -> None:
-    """Visit every run's moments in time order, all leads interleaved, to the end of the data."""
+#: What a run reports as it goes: the share done (0 to 1) and how far it has got, in words.
+Progress = Callable[[float, str], None]
+
+
+def run_all(runs: Sequence[LeadRun], gate: Gate | None, progress: Progress | None = None) -> None:
+    """Replay every run to the end of the data. With a gate (a capacity the leads share), all
+    leads go forward in time together, so that capacity is spent in due order; without one,
+    the leads are independent and are replayed one after the other, each from its capture to
+    its end (the same results; only one lead's replayed history is held at a time)."""
+    if gate is None:
+        for done, run in enumerate(runs, start=1):
+            moment = run.next_moment()
+            while moment is not None:
+                run.step(moment, None)
+                moment = run.next_moment()
+            run.finish()
+            if progress is not None and (done % 100 == 0 or done == len(runs)):
+                progress(done / len(runs), f"{done:,} of {len(runs):,} leads")
+        return
     queue: list[tuple[float, int]] = []
     for index, run in enumerate(runs):
         moment = run.next_moment()
@@ -427,6 +440,8 @@ def run_all(
         else:
             queue.append((moment, index))
     heapq.heapify(queue)
+    first = min(queue)[0] if queue else 0.0
+    span = max(_stamp(runs[0].end) - first, 1.0) if runs else 1.0
     steps = 0
     while queue:
         moment, index = heapq.heappop(queue)
@@ -434,7 +449,8 @@ def run_all(
         run.step(moment, gate)
         steps += 1
         if progress is not None and steps % 1000 == 0:
-            progress(moment)
+            day = datetime.fromtimestamp(moment, UTC).date().isoformat()
+            progress(min((moment - first) / span, 1.0), f"up to {day}")
         following = run.next_moment()
         if following is None:
             run.finish()
