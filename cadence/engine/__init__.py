@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from cadence.engine.compiled import CompiledPolicy
-from cadence.engine.gate import Gate, GateFactory, ReferenceGate
+from cadence.engine.gate import Decision, Gate, GateFactory, ReferenceGate
 from cadence.engine.incremental import LeadTracker
 from cadence.engine.rules import Proposal, Verdict, apply_rule, refused, when
 from cadence.engine.schedule import place
@@ -121,11 +121,22 @@ class Engine:
     ) -> tuple[list[Action], LeadState, str | None, list[Verdict]]:
         policy = self._compiled
         gate = self._gate
-        state.grade = gate.grade(state)
         verdicts: list[Verdict] = []
-        if state.opted_out:
+        if policy.timeless_gate:  # the same history, the same grade and decision
+            key = ("gate", len(state.events))
+            remembered: tuple[str | None, Decision | None] | None = state.answers.get(key)
+            if remembered is None:
+                grade = gate.grade(state)
+                state.grade = grade
+                decided = None if state.opted_out else gate.decide(state)
+                remembered = state.answers[key] = (grade, decided)
+            state.grade, maybe = remembered
+        else:
+            state.grade = gate.grade(state)
+            maybe = None if state.opted_out else gate.decide(state)
+        if maybe is None:
             return [], state, "opt_out", verdicts
-        decision = gate.decide(state)
+        decision = maybe
         if decision.stop is not None:
             return [], state, decision.stop, verdicts
         proposals: list[Proposal] = []

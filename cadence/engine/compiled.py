@@ -162,6 +162,19 @@ class CompiledPolicy:
             for c in policy.caps
         )
         self.rules = tuple(self._rule(index, rule) for index, rule in enumerate(policy.rules))
+        #: Whether the grade, the stops, the rules' ``when`` and ``until`` and the caps' ``when``
+        #: depend only on the lead's history (none is ``within`` a period that ends now): then
+        #: what the gate decides is remembered while the history stays the same.
+        self.timeless_gate = not any(
+            reads_now(condition)
+            for condition in (
+                *(g.when for g in policy.grades),
+                *(s.when for s in policy.stops),
+                *(r.when for r in policy.rules),
+                *(r.until for r in policy.rules),
+                *(c.when for c in policy.caps),
+            )
+        )
         self.zones: dict[str, ZoneInfo] = {policy.timezone: self.zone}
 
     def condition(self, condition: Condition) -> Predicate:
