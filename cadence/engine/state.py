@@ -82,6 +82,7 @@ class Fold:
     __slots__ = (
         "blocked",
         "by_type",
+        "captured",
         "events",
         "explicit_grade",
         "last",
@@ -97,9 +98,11 @@ class Fold:
         self.score = lead.score
         self.explicit_grade = lead.grade
         self.owner = lead.owner
-        self.blocked: set[str] = set()
+        self.blocked: frozenset[str] = frozenset()
         #: The timestamp of the latest event folded in (``-inf`` before any).
         self.last = float("-inf")
+        #: The lead's capture as an event in the lead's zone, made at the first state asked for.
+        self.captured: Event | None = None
 
     def extend(self, history: Iterable[Event]) -> None:
         """Fold in events given in time order, none earlier than those already folded in."""
@@ -127,9 +130,9 @@ class Fold:
             elif kind == "assigned" and value is not None:
                 owner = str(value)
             elif kind == "opt_out":
-                blocked = set(_ALL_CHANNELS) if event.channel is None else blocked | {event.channel}
+                blocked = _ALL_CHANNELS if event.channel is None else blocked | {event.channel}
             elif kind == "opt_in":
-                blocked = set() if event.channel is None else blocked - {event.channel}
+                blocked = frozenset() if event.channel is None else blocked - {event.channel}
         self.stage, self.score, self.explicit_grade = stage, score, explicit_grade
         self.owner, self.blocked = owner, blocked
         if events:
@@ -146,11 +149,14 @@ class Fold:
         """The lead as of ``now``, which must not be before the latest event folded in;
         ``memo`` and ``answers`` are what earlier evaluations of the lead remembered (see
         :attr:`LeadState.memo` and :attr:`LeadState.answers`)."""
+        captured = self.captured
+        if captured is None or captured.at.tzinfo is not zone:
+            captured = self.captured = Event(lead.id, lead.captured_at.astimezone(zone), CAPTURED)
         return LeadState(
             lead=lead,
             zone=zone,
             now=now.astimezone(zone),
-            captured=Event(lead.id, lead.captured_at.astimezone(zone), CAPTURED),
+            captured=captured,
             events=self.events,
             by_type=self.by_type,
             touches=self.by_type.get("touch", []),
@@ -158,7 +164,7 @@ class Fold:
             score=self.score,
             explicit_grade=self.explicit_grade,
             owner=self.owner,
-            blocked=frozenset(self.blocked),
+            blocked=self.blocked,
             attributes=lead.attributes,
             memo={} if memo is None else memo,
             answers={} if answers is None else answers,

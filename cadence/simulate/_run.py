@@ -127,28 +127,28 @@ class LeadRun:
     evaluations: int = 0
     # The lead's history up to the moment visited, kept replayed (``None`` once the run is done).
     tracker: LeadTracker | None = None
+    stamps: list[float] = field(default_factory=list)  # of the history, as POSIX timestamps
+    last: float = 0.0  # the end of the data, as a POSIX timestamp
 
     def __post_init__(self) -> None:
         self.owner = self.lead.owner
         self.tracker = self.engine.track(self.lead)
+        self.stamps = [_stamp(event.at) for event in self.history]
+        self.last = _stamp(self.end)
         self._visit(_stamp(self.lead.captured_at))
 
     # -- moments ------------------------------------------------------------------------------
 
     def next_moment(self) -> float | None:
         """The next moment worth evaluating (a POSIX timestamp), or ``None`` when done."""
-        candidates = []
-        if self.position < len(self.history):
-            candidates.append(_stamp(self.history[self.position].at))
         timers = self.timers
         while timers and timers[0][2] is not None and timers[0][2].resolved_at is not None:
             heapq.heappop(timers)  # its obligation was met or ended: nothing to look at then
-        if timers:
-            candidates.append(timers[0][0])
-        if not candidates:
-            return None
-        moment = min(candidates)
-        return moment if moment <= _stamp(self.end) else None
+        moment = timers[0][0] if timers else None
+        if self.position < len(self.stamps):
+            event = self.stamps[self.position]
+            moment = event if moment is None or event < moment else moment
+        return moment if moment is not None and moment <= self.last else None
 
     def step(self, moment: float, gate: Gate | None) -> None:
         """Visit one moment: take in the events up to it, evaluate, reconcile, carry out."""
@@ -156,9 +156,7 @@ class LeadRun:
             heapq.heappop(self.timers)
         now = datetime.fromtimestamp(moment, UTC)
         batch: list[Event] = []
-        while (
-            self.position < len(self.history) and _stamp(self.history[self.position].at) <= moment
-        ):
+        while self.position < len(self.stamps) and self.stamps[self.position] <= moment:
             event = self.history[self.position]
             batch.append(event)
             self._record(event, made=False)
