@@ -159,12 +159,17 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
         for day in working_days:
             per_day.append(load.get((person, day), 0))
 
+    assigned: dict[str, list[Obligation]] = defaultdict(list)
+    for obligation in contacts:
+        assigned[obligation.assignee or "(none)"].append(obligation)
+    owned: dict[str, int] = defaultdict(int)
+    for row in lead_rows:
+        owned[row["owner"]] += 1
     by_person: dict[str, Any] = {}
     for person in people:
-        mine = [o for o in contacts if (o.assignee or "(none)") == person]
-        summary = outcomes(mine)
+        summary = outcomes(assigned.get(person, []))
         by_person[person] = {
-            "leads": sum(1 for row in lead_rows if row["owner"] == person),
+            "leads": owned.get(person, 0),
             "obligations": summary["total"],
             "on_time_rate": summary["on_time_rate"],
             "touches": touches_by_person.get(person, 0),
