@@ -3,7 +3,8 @@
 The format of a file follows from its extension (:func:`format_of`). Both readers stream the file
 one line at a time, check every line, and either return every record or raise one
 :class:`~cadence.errors.DataError` listing every bad line, sorted; nothing partial is returned.
-What each field means is in ``docs/data-contract.md``.
+This module owns what the fields of a lead and an event mean (``docs/data-contract.md``); the rows
+themselves, with their line numbers, come from :mod:`cadence._rows`.
 
 Times: ``captured_at`` and ``at`` must carry their offset (``2025-04-15T10:30:00+08:00``, or ``Z``);
 only a lead's ``captured_at`` may be a bare date, meaning 00:00 in the lead's zone. Nothing here
@@ -15,22 +16,28 @@ from __future__ import annotations
 import csv
 import difflib
 import functools
-import gzip
 import json
-import math
 import operator
-import re
-import zlib
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import IO, Any, Final, Literal, TextIO
+from typing import Any, Final, TextIO
 
 import pendulum
 
 from cadence._collector import collector_paused
+from cadence._rows import (
+    Format,
+    Issues,
+    as_number,
+    coerce,
+    format_of,
+    read_records,
+    readable_format,
+    show,
+)
 from cadence.errors import DataError, Location, Problem
 from cadence.records import CHANNELS, Action, Event, Lead
 
@@ -43,16 +50,6 @@ __all__ = [
     "read_leads",
     "write_actions",
 ]
-
-#: The formats of data files: JSON Lines or CSV with a header row.
-Format = Literal["jsonl", "csv"]
-
-_FORMATS: Final[dict[str, Format]] = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-    ".csv": "csv",
-}
 
 #: The columns of the actions CSV, in the order of the contract's fields.
 ACTION_COLUMNS: Final = (
@@ -82,33 +79,7 @@ _VALUE_NAMES: Final[dict[str, str]] = {
 }
 _EXAMPLE: Final = '"2025-04-15T10:30:00+08:00"'
 
-# Only what looks like a number is read as one: no "+" (phone numbers) and no leading zeros
-# (zip codes, ids) so that nothing is lost.
-_INT: Final = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_FLOAT: Final = re.compile(r"-?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][+-]?[0-9]+)?")
-_NUMBER_START: Final = frozenset("-.0123456789")
-
-_DECODER: Final = json.JSONDecoder()
 _at: Final = operator.attrgetter("at")
-
-_Issues = list[tuple[str, str]]
-
-
-def format_of(path: str | Path) -> Format:
-    """The format of a data file, from its extension: ``"jsonl"`` or ``"csv"``.
-
-    ``.jsonl``, ``.ndjson`` and ``.json`` are JSON Lines; ``.csv`` is CSV. Any other extension is a
-    :class:`ValueError` that names the accepted ones.
-    """
-    suffix = Path(path).suffix.lower()
-    fmt = _FORMATS.get(suffix)
-    if fmt is None:
-        found = f"'{suffix}'" if suffix else "no extension"
-        raise ValueError(
-            f"cannot tell the format of {str(path)!r} from its extension ({found}); "
-            "name it .jsonl, .ndjson or .json for JSON Lines, or .csv for CSV"
-        )
-    return fmt
 
 
 def read_leads(path: str | Path, *, default_timezone: str) -> dict[str, Lead]:
@@ -125,14 +96,14 @@ def read_leads(path: str | Path, *, default_timezone: str) -> dict[str, Lead]:
             f"default_timezone {default_timezone!r} is not a known IANA time zone, "
             "for example 'Asia/Shanghai'"
         )
-    fmt = _format(path)
+    fmt = readable_format(path)
     file = str(path)
     problems: list[Problem] = []
     leads: dict[str, Lead] = {}
     first_seen: dict[str, int] = {}
     with collector_paused():
-        for number, fields in _records(path, fmt, ("id", "captured_at"), problems):
-            issues: _Issues = []
+        for number, fields in read_records(path, fmt, ("id", "captured_at"), problems):
+            issues: Issues = []
             lead = _lead(fields, fmt == "csv", default_zone, zones, issues)
             if lead is not None:
                 first = first_seen.get(lead.id)
@@ -140,7 +111,7 @@ def read_leads(path: str | Path, *, default_timezone: str) -> dict[str, Lead]:
                     first_seen[lead.id] = number
                     leads[lead.id] = lead
                 else:
-                    message = f"lead id {_show(lead.id)} appears twice; first on line {first}"
+                    message = f"lead id {show(lead.id)} appears twice; first on line {first}"
                     issues.append(("duplicate-lead", message))
             for code, message in issues:
                 problems.append(Problem(Location(file, number), code, message))
@@ -159,16 +130,16 @@ def read_events(
     (an id that is not in ``leads`` gives an empty result). Every bad line, including an event of a
     lead that is not in ``leads``, is reported at once in a :class:`DataError`.
     """
-    fmt = _format(path)
+    fmt = readable_format(path)
     file = str(path)
     problems: list[Problem] = []
     history: defaultdict[str, list[Event]] = defaultdict(list)
     offsets: dict[Any, tzinfo] = {}
     with collector_paused():
-        for number, fields in _records(path, fmt, ("lead_id", "at", "type"), problems):
+        for number, fields in read_records(path, fmt, ("lead_id", "at", "type"), problems):
             event = _quick_event(fields, leads, offsets)
             if event is None:
-                issues: _Issues = []
+                issues: Issues = []
                 event = _event(fields, leads, issues)
                 if issues or event is None:
                     for code, message in issues:
@@ -190,7 +161,7 @@ def parse_lead(fields: Mapping[str, Any], *, default_timezone: str) -> Lead:
     default_zone = _zone(default_timezone, zones)
     if default_zone is None:
         raise ValueError(f"default_timezone {default_timezone!r} is not a known IANA time zone")
-    issues: _Issues = []
+    issues: Issues = []
     lead = _lead(dict(fields), False, default_zone, zones, issues)
     if issues or lead is None:
         raise ValueError("; ".join(message for _, message in issues) or "not a valid lead")
@@ -200,7 +171,7 @@ def parse_lead(fields: Mapping[str, Any], *, default_timezone: str) -> Lead:
 def parse_event(fields: Mapping[str, Any]) -> Event:
     """One event from a mapping of its fields; ``ValueError`` saying every problem otherwise.
     Its ``lead_id`` is not looked up: the caller knows which lead it belongs to."""
-    issues: _Issues = []
+    issues: Issues = []
     lead_id = fields.get("lead_id")
     known = {lead_id: None} if isinstance(lead_id, str) else {}
     event = _event(dict(fields), known, issues)  # type: ignore[arg-type]
@@ -241,161 +212,6 @@ def write_actions(actions: Iterable[Action], out: TextIO, fmt: Format) -> None:
         raise ValueError(f"unknown format {fmt!r}; expected 'jsonl' or 'csv'")
 
 
-# -- lines of a file ---------------------------------------------------------------------------
-
-
-class _NotUtf8(Exception):
-    def __init__(self, line: int) -> None:
-        super().__init__(line)
-        self.line = line
-
-
-def _format(path: str | Path) -> Format:
-    """:func:`format_of`, as a data error: a file whose format is unknown cannot be read."""
-    try:
-        return format_of(path)
-    except ValueError as error:
-        raise DataError([Problem(Location(str(path), 1), "unreadable", str(error))]) from None
-
-
-def _open_binary(path: str | Path) -> IO[bytes]:
-    """The file's bytes, decompressed when its name ends in ``.gz``; the caller closes it."""
-    if str(path).lower().endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")
-
-
-def _records(
-    path: str | Path, fmt: Format, required: tuple[str, ...], problems: list[Problem]
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, fields) for each record; lines that are not records go to ``problems``.
-    A file whose name ends in ``.gz`` is decompressed as it is read."""
-    file = str(path)
-    try:
-        binary = _open_binary(path)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        problems.append(
-            Problem(Location(file, 1), "unreadable", f"the file cannot be opened ({reason})")
-        )
-        return
-    try:
-        if fmt == "jsonl":
-            yield from _json_records(binary, file, problems)
-        else:
-            yield from _csv_records(binary, file, required, problems)
-    except _NotUtf8 as error:
-        problems.append(
-            Problem(
-                Location(file, error.line),
-                "unreadable",
-                "this line is not UTF-8 text, so the file cannot be read; save it as UTF-8 "
-                '(spreadsheet programs call it "CSV UTF-8")',
-            )
-        )
-    except (OSError, EOFError, zlib.error) as error:  # also a damaged .gz
-        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-        problems.append(
-            Problem(Location(file, 1), "unreadable", f"the file cannot be read ({reason})")
-        )
-    finally:
-        binary.close()
-
-
-def _json_records(
-    binary: IO[bytes], file: str, problems: list[Problem]
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    raw_decode = _DECODER.raw_decode  # json.loads without its two whitespace regexes
-    for number, raw in enumerate(binary, 1):
-        if raw.isspace():
-            continue
-        try:
-            text = raw.decode()
-        except UnicodeDecodeError:
-            raise _NotUtf8(number) from None
-        if number == 1:
-            text = text.removeprefix("\ufeff")
-            if not text or text.isspace():
-                continue
-        try:
-            fields, end = raw_decode(text)
-            if end != len(text) and not text[end:].isspace():
-                raise ValueError(end)
-        except (ValueError, RecursionError):
-            try:  # the slow way, for the whole check and a precise message
-                fields = json.loads(text.rstrip("\r\n"))
-            except json.JSONDecodeError as error:
-                message = f"this line is not valid JSON: {error.msg} at column {error.colno}"
-                problems.append(Problem(Location(file, number), "bad-line", message))
-                continue
-            except (ValueError, RecursionError):
-                message = "this line is not valid JSON"
-                problems.append(Problem(Location(file, number), "bad-line", message))
-                continue
-        if type(fields) is not dict:
-            message = f"this line is {_show(fields)}, not a JSON object {{...}}"
-            problems.append(Problem(Location(file, number), "bad-line", message))
-            continue
-        yield number, fields
-
-
-def _decoded(binary: IO[bytes]) -> Iterator[str]:
-    for number, raw in enumerate(binary, 1):
-        try:
-            text = raw.decode()
-        except UnicodeDecodeError:
-            raise _NotUtf8(number) from None
-        yield text.removeprefix("\ufeff") if number == 1 else text
-
-
-def _csv_records(
-    binary: IO[bytes], file: str, required: tuple[str, ...], problems: list[Problem]
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(_decoded(binary))
-    header: list[str] = []
-    while not header:
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            message = f"the header is not a well-formed CSV row ({error})"
-            problems.append(Problem(Location(file, reader.line_num), "bad-line", message))
-            return
-    at = Location(file, reader.line_num)
-    columns = ", ".join(header)
-    missing = [name for name in required if name not in header]
-    for name in missing:
-        message = f"the header has no '{name}' column (it has: {columns})"
-        problems.append(Problem(at, "missing-field", message))
-    twice = sorted({name for name in header if header.count(name) > 1})
-    for name in twice:
-        problems.append(Problem(at, "bad-line", f"the header has the column '{name}' twice"))
-    if missing or twice:
-        return
-    width = len(header)
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            message = f"this row is not well-formed CSV ({error})"
-            problems.append(Problem(Location(file, start), "bad-line", message))
-            if reader.line_num < start:
-                return
-            continue
-        if not row:
-            continue
-        if len(row) != width:
-            found = f"{len(row)} value{'s' if len(row) != 1 else ''}"
-            message = f"this row has {found} but the header has {width} columns"
-            problems.append(Problem(Location(file, start), "bad-line", message))
-            continue
-        yield start, dict(zip(header, row, strict=True))
-
-
 # -- fields --------------------------------------------------------------------------------------
 
 
@@ -404,7 +220,7 @@ def _lead(
     from_csv: bool,
     default_zone: tzinfo,
     zones: dict[str, tzinfo | None],
-    issues: _Issues,
+    issues: Issues,
 ) -> Lead | None:
     lead_id = _text(fields, "id", issues, "every lead needs one")
     zone_name = _text(fields, "timezone", issues)
@@ -421,16 +237,16 @@ def _lead(
     score = None
     raw = fields.get("score")
     if raw is not None and raw != "":
-        score = _number(raw)
+        score = as_number(raw)
         if score is None:
-            issues.append(("bad-field", f"'score' is {_show(raw)}, not a number; write it like 85"))
+            issues.append(("bad-field", f"'score' is {show(raw)}, not a number; write it like 85"))
     if issues or lead_id is None or captured_at is None:
         return None
     attributes: dict[str, Any] = {}
     for key, value in fields.items():
         if value is None or value == "" or not key or key in _LEAD_FIELDS:
             continue
-        attributes[key] = _coerce(value) if from_csv else value
+        attributes[key] = coerce(value) if from_csv else value
     stage = stage or "new"
     return Lead(lead_id, captured_at, zone_name, owner, manager, score, grade, stage, attributes)
 
@@ -480,10 +296,10 @@ def _quick_event(
     return Event(lead_id, at, kind, channel, outcome, value)
 
 
-def _event(fields: dict[str, Any], leads: Mapping[str, Lead], issues: _Issues) -> Event | None:
+def _event(fields: dict[str, Any], leads: Mapping[str, Lead], issues: Issues) -> Event | None:
     lead_id = _text(fields, "lead_id", issues, "every event needs the id of its lead")
     if lead_id is not None and lead_id not in leads:
-        issues.append(("unknown-lead", f"lead_id {_show(lead_id)} is not in the leads file"))
+        issues.append(("unknown-lead", f"lead_id {show(lead_id)} is not in the leads file"))
     at = _moment(fields, "at", issues, None, dates=False)
     kind = _text(fields, "type", issues, 'every event needs one, e.g. "touch" or "reply"')
     channel = _text(fields, "channel", issues)
@@ -500,22 +316,22 @@ def _event(fields: dict[str, Any], leads: Mapping[str, Lead], issues: _Issues) -
             message = f"'value' is missing; '{kind}' events need {_VALUE_NAMES[kind]}"
             issues.append(("missing-field", message))
     elif kind == "score":
-        value = _number(raw)
+        value = as_number(raw)
         if value is None:
-            message = f"'value' is {_show(raw)}, not a number; 'score' events need one, like 85"
+            message = f"'value' is {show(raw)}, not a number; 'score' events need one, like 85"
             issues.append(("bad-field", message))
     elif type(raw) is str:
         value = raw
     elif type(raw) is int or type(raw) is float:  # a number is text for a stage, grade, owner
         value = str(raw) if kind in _VALUE_NAMES else float(raw)
     else:
-        issues.append(("bad-field", f"'value' is {_show(raw)}; expected text or a number"))
+        issues.append(("bad-field", f"'value' is {show(raw)}; expected text or a number"))
     if issues or lead_id is None or at is None or kind is None:
         return None
     return Event(lead_id, at, kind, channel, outcome, value)
 
 
-def _text(fields: dict[str, Any], name: str, issues: _Issues, needed: str = "") -> str | None:
+def _text(fields: dict[str, Any], name: str, issues: Issues, needed: str = "") -> str | None:
     """A text field; a whole number is taken as its text. ``needed`` makes it required."""
     value = fields.get(name)
     if type(value) is str and value:
@@ -526,12 +342,12 @@ def _text(fields: dict[str, Any], name: str, issues: _Issues, needed: str = "") 
         return None
     if type(value) is int:
         return str(value)
-    issues.append(("bad-field", f"'{name}' is {_show(value)}; expected text"))
+    issues.append(("bad-field", f"'{name}' is {show(value)}; expected text"))
     return None
 
 
 def _moment(
-    fields: dict[str, Any], name: str, issues: _Issues, zone: tzinfo | None, *, dates: bool
+    fields: dict[str, Any], name: str, issues: Issues, zone: tzinfo | None, *, dates: bool
 ) -> datetime | None:
     """A date-time with offset; with ``dates``, a bare date is 00:00 in ``zone``."""
     value = fields.get(name)
@@ -547,12 +363,12 @@ def _moment(
                 if dates:
                     return moment.replace(tzinfo=zone) if zone is not None else None
                 message = (
-                    f"'{name}' is {_show(value)}, a date without a time; write the moment "
+                    f"'{name}' is {show(value)}, a date without a time; write the moment "
                     f"with its offset, e.g. {_EXAMPLE}"
                 )
             else:
                 message = (
-                    f"'{name}' is {_show(value)}, a date-time without an offset; write it with "
+                    f"'{name}' is {show(value)}, a date-time without an offset; write it with "
                     f'one, e.g. "{moment.isoformat()}+08:00"'
                 )
             issues.append(("bad-field", message))
@@ -561,42 +377,9 @@ def _moment(
         issues.append(("missing-field", f"'{name}' is missing; write it like {_EXAMPLE}"))
         return None
     also = ' or a date like "2025-04-15"' if dates else ""
-    message = f"'{name}' is {_show(value)}, not a date-time; write it like {_EXAMPLE}{also}"
+    message = f"'{name}' is {show(value)}, not a date-time; write it like {_EXAMPLE}{also}"
     issues.append(("bad-field", message))
     return None
-
-
-def _number(value: Any) -> float | None:
-    """The value as a finite float, or None when it is not a number (booleans are not)."""
-    kind = type(value)
-    if kind is not int and kind is not float and kind is not str:
-        return None
-    try:
-        number = float(value)
-    except (ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _coerce(text: str) -> Any:
-    """A CSV attribute: a boolean, a whole number, a decimal number, or the text as is."""
-    if len(text) in (4, 5):
-        lowered = text.lower()
-        if lowered == "true":
-            return True
-        if lowered == "false":
-            return False
-    if text[0] in _NUMBER_START:
-        if _INT.fullmatch(text):
-            try:
-                return int(text)
-            except ValueError:  # more digits than Python converts
-                return text
-        if _FLOAT.fullmatch(text):
-            number = float(text)
-            if math.isfinite(number):
-                return number
-    return text
 
 
 def _zone(name: str, zones: dict[str, tzinfo | None]) -> tzinfo | None:
@@ -615,7 +398,7 @@ def _zone_names() -> tuple[str, ...]:
 
 
 def _unknown_zone(name: str) -> str:
-    message = f"'timezone' is {_show(name)}, not a known IANA time zone like \"Asia/Shanghai\""
+    message = f"'timezone' is {show(name)}, not a known IANA time zone like \"Asia/Shanghai\""
     names = _zone_names()
     same = [zone for zone in names if zone.lower() == name.lower()]
     close = same or difflib.get_close_matches(name, names, n=1)
@@ -623,12 +406,6 @@ def _unknown_zone(name: str) -> str:
 
 
 def _unknown_channel(channel: str) -> str:
-    message = f"'channel' is {_show(channel)}; expected one of {', '.join(CHANNELS)}"
+    message = f"'channel' is {show(channel)}; expected one of {', '.join(CHANNELS)}"
     close = difflib.get_close_matches(channel.lower(), CHANNELS, n=1)
     return message + (f"; did you mean '{close[0]}'?" if close else "")
-
-
-def _show(value: Any) -> str:
-    """A value as the user wrote it, quoted when it is text, shortened when it is long."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -27,7 +27,7 @@ import pendulum
 import yaml
 from pydantic import BeforeValidator, Field, ValidationError
 
-from cadence.data import Format, _coerce, _number, _records, _show, format_of
+from cadence._rows import Format, Issues, as_number, coerce, format_of, read_records, show
 from cadence.errors import DataError, Location, MappingError, Problem
 from cadence.policy._base import Model, Words
 from cadence.policy.loader import MarkedDocument, PolicyLoader, _validation_problems
@@ -191,7 +191,7 @@ def _check(data: dict[str, Any]) -> Iterator[_Finding]:
                 yield (*where, "channel"), "unknown-channel", message
             if value is None and kind in _NEEDS_VALUE:
                 yield where, "missing-key", f"a '{kind}' event needs a value"
-            if kind == "score" and value is not None and _number(value) is None:
+            if kind == "score" and value is not None and as_number(value) is None:
                 yield (*where, "value"), "bad-value", "a 'score' event's value is a number"
 
 
@@ -299,9 +299,9 @@ def read_export(mapping: ExportMapping, path: str | Path) -> Export:
     unmapped: dict[str, int] = {}
     rows = 0
     zones: dict[str, tzinfo | None] = {}
-    for number, fields in _records(path, fmt, mapping.columns(), problems):
+    for number, fields in read_records(path, fmt, mapping.columns(), problems):
         rows += 1
-        issues: list[tuple[str, str]] = []
+        issues: Issues = []
         lead_id = _cell(fields, mapping.lead_id, issues, "every row needs the lead's id")
         activity = _cell(fields, mapping.activity, issues, "every row needs its activity")
         at = _moment(fields, mapping.timestamp, zones, issues)
@@ -322,7 +322,7 @@ def read_export(mapping: ExportMapping, path: str | Path) -> Export:
         known = seen.get(lead_id)
         if activity in capture:
             if known is not None and known.captured:
-                message = f"lead id {_show(lead_id)} is captured twice; first on line {known.line}"
+                message = f"lead id {show(lead_id)} is captured twice; first on line {known.line}"
                 problems.append(Problem(Location(file, number), "duplicate-lead", message))
                 continue
             if known is None:
@@ -349,7 +349,7 @@ def read_export(mapping: ExportMapping, path: str | Path) -> Export:
     for lead_id, number, at, translations in pending:
         if lead_id not in leads:
             message = (
-                f"lead id {_show(lead_id)} has no capture row (activity "
+                f"lead id {show(lead_id)} has no capture row (activity "
                 f"{' or '.join(sorted(capture))}); capture: {{missing: first_row}} would "
                 "capture it at its first row"
             )
@@ -375,7 +375,7 @@ def _leads(
     for lead_id, known in sorted(seen.items(), key=lambda item: item[1].line):
         if by_activity and not known.captured and mapping.capture.missing == "error":
             continue
-        issues: list[tuple[str, str]] = []
+        issues: Issues = []
         attributes: dict[str, Any] = {}
         for name, attribute in mapping.attributes.items():
             value = _attribute(known.cells[name], attribute, name, issues)
@@ -389,16 +389,14 @@ def _leads(
 
 
 def _unmapped(activity: str, mapping: ExportMapping) -> str:
-    message = f"{mapping.activity} {_show(activity)} is not in the mapping's 'events'"
+    message = f"{mapping.activity} {show(activity)} is not in the mapping's 'events'"
     close = difflib.get_close_matches(activity, list(mapping.events), n=1)
     if close:
-        message += f"; did you mean {_show(close[0])}?"
+        message += f"; did you mean {show(close[0])}?"
     return message + " (map it, map it to ~ to ignore it, or set unmapped: skip to count it)"
 
 
-def _cell(
-    fields: dict[str, Any], column: str, issues: list[tuple[str, str]], needed: str
-) -> str | None:
+def _cell(fields: dict[str, Any], column: str, issues: Issues, needed: str) -> str | None:
     value = fields.get(column)
     if value is None or value == "":
         issues.append(("missing-field", f"'{column}' is empty; {needed}"))
@@ -407,7 +405,7 @@ def _cell(
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    issues.append(("bad-field", f"'{column}' is {_show(value)}; expected text"))
+    issues.append(("bad-field", f"'{column}' is {show(value)}; expected text"))
     return None
 
 
@@ -415,7 +413,7 @@ def _moment(
     fields: dict[str, Any],
     stamp: Timestamp,
     zones: dict[str, tzinfo | None],
-    issues: list[tuple[str, str]],
+    issues: Issues,
 ) -> datetime | None:
     value = fields.get(stamp.column)
     if value is None or value == "":
@@ -430,13 +428,13 @@ def _moment(
             moment = datetime.strptime(value, stamp.format)
     except ValueError:
         expected = "an ISO-8601 date-time" if stamp.format == "iso" else f"'{stamp.format}'"
-        issues.append(("bad-field", f"'{stamp.column}' is {_show(value)}, not {expected}"))
+        issues.append(("bad-field", f"'{stamp.column}' is {show(value)}, not {expected}"))
         return None
     if moment.tzinfo is not None:
         return moment
     if stamp.timezone is None:
         message = (
-            f"'{stamp.column}' is {_show(value)}, without an offset, and the mapping's "
+            f"'{stamp.column}' is {show(value)}, without an offset, and the mapping's "
             "'timestamp' gives no 'timezone' for such times"
         )
         issues.append(("bad-field", message))
@@ -447,18 +445,18 @@ def _moment(
     return moment.replace(tzinfo=zone) if zone is not None else None
 
 
-def _attribute(value: Any, attribute: Attribute, name: str, issues: list[tuple[str, str]]) -> Any:
+def _attribute(value: Any, attribute: Attribute, name: str, issues: Issues) -> Any:
     if value is None or value == "":
         return None
     if attribute.type == "text":
         return value if isinstance(value, str) else json.dumps(value)
-    parsed = _coerce(value) if isinstance(value, str) else value
+    parsed = coerce(value) if isinstance(value, str) else value
     if attribute.type == "number" and (
         isinstance(parsed, bool) or not isinstance(parsed, int | float)
     ):
-        number = _number(value)
+        number = as_number(value)
         if number is None:
-            message = f"'{attribute.column}' is {_show(value)}, not a number (attribute '{name}')"
+            message = f"'{attribute.column}' is {show(value)}, not a number (attribute '{name}')"
             issues.append(("bad-field", message))
             return None
         parsed = number
