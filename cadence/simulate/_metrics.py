@@ -126,7 +126,11 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
     zone = compiled.zone
     for run in simulation.runs:
         lead = run.lead
-        history = sorted(list(run.history) + list(run.made), key=lambda e: e.at.timestamp())
+        history = (  # the run's history is in time order; follow mode's touches are added
+            sorted([*run.history, *run.made], key=lambda e: e.at.timestamp())
+            if run.made
+            else run.history
+        )
         over.add(over_contact(engine, lead, history, simulation.start, simulation.end))
         in_period = [t for t in run.touches if first <= t.at.timestamp() < last]
         for touch in in_period:

@@ -51,15 +51,16 @@ def over_contact(
     found = OverContact()
     first, last = start.timestamp(), end.timestamp()
     blocked: frozenset[str] = frozenset()
-    touches: list[Event] = []
+    touches: list[tuple[float, str]] = []  # (timestamp, channel)
     for event in events:
         if event.type == "opt_out":
             blocked = _ALL if event.channel is None else blocked | {event.channel}
         elif event.type == "opt_in":
             blocked = frozenset() if event.channel is None else blocked - {event.channel}
         elif event.type == "touch" and event.channel is not None:
-            touches.append(event)
-            if not first <= event.at.timestamp() < last:
+            stamp = event.at.timestamp()
+            touches.append((stamp, event.channel))
+            if not first <= stamp < last:
                 continue
             if event.channel in blocked:
                 found.after_opt_out += 1
@@ -67,7 +68,7 @@ def over_contact(
             if any(window.contains(local) for window in compiled.windows[event.channel][1]):
                 found.in_quiet_hours += 1
     for cap in compiled.caps:
-        times = sorted(t.at.timestamp() for t in touches if t.channel in cap.channels)
+        times = sorted(stamp for stamp, channel in touches if channel in cap.channels)
         for touch in times:
             if not first <= touch < last:
                 continue
