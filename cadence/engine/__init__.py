@@ -120,23 +120,10 @@ class Engine:
         self, lead: Lead, state: LeadState, *, explain: bool = False
     ) -> tuple[list[Action], LeadState, str | None, list[Verdict]]:
         policy = self._compiled
-        gate = self._gate
         verdicts: list[Verdict] = []
-        if policy.timeless_gate:  # the same history, the same grade and decision
-            key = ("gate", len(state.events))
-            remembered: tuple[str | None, Decision | None] | None = state.answers.get(key)
-            if remembered is None:
-                grade = gate.grade(state)
-                state.grade = grade
-                decided = None if state.opted_out else gate.decide(state)
-                remembered = state.answers[key] = (grade, decided)
-            state.grade, maybe = remembered
-        else:
-            state.grade = gate.grade(state)
-            maybe = None if state.opted_out else gate.decide(state)
-        if maybe is None:
+        decision = self._decide(state)
+        if decision is None:
             return [], state, "opt_out", verdicts
-        decision = maybe
         if decision.stop is not None:
             return [], state, decision.stop, verdicts
         proposals: list[Proposal] = []
@@ -176,6 +163,23 @@ class Engine:
         ordered.sort(key=_by_due_and_rule)
         actions = [row[2] for row in ordered]
         return actions, state, None, verdicts
+
+    def _decide(self, state: LeadState) -> Decision | None:
+        """Set the lead's grade and return what the gate decides (``None``: opted out of every
+        channel). When no condition of the gate depends on ``now``, both are remembered for
+        the history (:attr:`CompiledPolicy.timeless_gate`)."""
+        gate = self._gate
+        if not self._compiled.timeless_gate:
+            state.grade = gate.grade(state)
+            return None if state.opted_out else gate.decide(state)
+        key = ("gate", len(state.events))
+        remembered: tuple[str | None, Decision | None] | None = state.answers.get(key)
+        if remembered is None:
+            state.grade = gate.grade(state)
+            decided = None if state.opted_out else gate.decide(state)
+            remembered = state.answers[key] = (state.grade, decided)
+        state.grade = remembered[0]
+        return remembered[1]
 
 
 def _by_due_and_rule(row: tuple[float, str, Action]) -> tuple[float, str]:

@@ -4,7 +4,8 @@ A service that sees events as they happen (a CRM's webhook, a message queue) kee
 :class:`LeadTracker` per active lead: each event in time order is folded into the replayed state
 at once, and asking for the actions evaluates the rules on that state, without sorting and
 replaying the history again; the deadlines already counted out are remembered (the lead's
-calendar arithmetic, :attr:`cadence.engine.state.LeadState.memo`). The answer is always the one
+calendar arithmetic, :attr:`cadence.engine.state.LeadState.memo`), and until the next event, what
+the rules asked (:attr:`cadence.engine.state.LeadState.answers`). The answer is always the one
 :meth:`Engine.next_actions` gives on the whole history (``tracker.events``); an event earlier than
 the latest one, or a ``now`` before the latest event, makes the tracker replay the history whole,
 as ``next_actions`` would.

@@ -204,12 +204,19 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
                 f"{describe(anchor)} on {when(anchor.at, zone)}"
             ),
         )
-    what = spec.task if spec.task is not None else f"contact by {channel}"
+    what = _what(rule, channel)
     since = f"{describe(anchor).capitalize()} on {when(anchor.at, zone)}, nothing done since"
     reason = f"{_ask(rule, what.capitalize())} within {spec.within}: {since}"
     kind: ActionKind = "task" if spec.task is not None else "contact"
     proposals = [_proposal(rule, state, kind, channel, deadline, reason + ".")]
     return proposals, _verdict(rule, True, lambda: f"not met: {what} due by {when(deadline, zone)}")
+
+
+def _what(rule: CompiledRule, channel: str | None) -> str:
+    """What an obligation asks, in words: its task, or a contact on its channel."""
+    spec = rule.rule.obligation
+    assert spec is not None
+    return spec.task if spec.task is not None else f"contact by {channel}"
 
 
 def _escalations(
@@ -224,7 +231,7 @@ def _escalations(
     deadline = unmet.due
     if missed is None or state.now < deadline:
         return []
-    what = spec.task if spec.task is not None else f"contact by {unmet.channel}"
+    what = _what(rule, unmet.channel)
     found: list[Proposal] = []
     steps: tuple[tuple[ActionKind, Duration | None], ...] = (
         ("escalate", missed.escalate),

@@ -114,8 +114,10 @@ class LeadRun:
     carried_by: Callable[[Action, datetime], Event]  # follow mode: the event that does an action
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
-    open: dict[tuple[str, str, str | None, int], Obligation] = field(default_factory=dict)
-    open_due: dict[tuple[str, str, str | None, int], float] = field(default_factory=dict)  # stamps
+    # What is asked and not yet met or ended, with its due time as a POSIX timestamp.
+    open: dict[tuple[str, str, str | None, int], tuple[Obligation, float]] = field(
+        default_factory=dict
+    )
     # (moment, order, obligation): a moment to visit, for an obligation while it is open (its due
     # time, its escalation) or, without one, in any case (the capture, a deferred contact).
     timers: list[tuple[float, int, Obligation | None]] = field(default_factory=list)
@@ -175,11 +177,9 @@ class LeadRun:
     def finish(self) -> None:
         """Classify what is still open when the history ends, and let go of the replayed
         history."""
-        end = _stamp(self.end)
-        for obligation in self.open.values():
-            obligation.outcome = "missed" if _stamp(obligation.deadline) <= end else "open"
+        for obligation, _ in self.open.values():
+            obligation.outcome = "missed" if _stamp(obligation.deadline) <= self.last else "open"
         self.open.clear()
-        self.open_due.clear()
         self.tracker = None
 
     def _visit(self, moment: float, obligation: Obligation | None = None) -> None:
@@ -225,11 +225,10 @@ class LeadRun:
             n = counts.get(base, 0)
             counts[base] = n + 1
             asked[(*base, n)] = (action, action.due.timestamp())
-        open_due = self.open_due
-        for key, obligation in list(self.open.items()):
+        for key, (obligation, due) in list(self.open.items()):
             found = asked.get(key)
             still, still_due = found if found is not None else (None, 0.0)
-            if still is not None and still_due <= open_due[key]:
+            if still is not None and still_due <= due:
                 continue  # still asked, no later: still open
             if still is not None and still_due <= moment:
                 continue
@@ -246,7 +245,6 @@ class LeadRun:
                     self._visit(still_due, obligation)
                 continue  # asked for later, but nothing met it: moved, still the same one
             del self.open[key]
-            del open_due[key]
             obligation.resolved_at = now
             if meets:
                 on_time = moment <= obligation.deadline.timestamp()
@@ -268,8 +266,7 @@ class LeadRun:
                 action.reason,
                 self._deadline(action, now),
             )
-            self.open[key] = obligation
-            open_due[key] = due
+            self.open[key] = (obligation, due)
             self.obligations.append(obligation)
             if due > moment:
                 self._visit(due, obligation)
@@ -317,7 +314,7 @@ class LeadRun:
             if allowed.timestamp() > moment:
                 self.deferred[key] = allowed
                 self._visit(allowed.timestamp())
-                for obligation in self.open.values():
+                for obligation, _ in self.open.values():
                     if (obligation.rule, obligation.kind, obligation.channel) == key:
                         obligation.deferred = True
                 continue
@@ -439,7 +436,7 @@ def run_all(runs: Sequence[LeadRun], gate: Gate | None, progress: Progress | Non
             queue.append((moment, index))
     heapq.heapify(queue)
     first = min(queue)[0] if queue else 0.0
-    span = max(_stamp(runs[0].end) - first, 1.0) if runs else 1.0
+    span = max(runs[0].last - first, 1.0) if runs else 1.0
     steps = 0
     while queue:
         moment, index = heapq.heappop(queue)
