@@ -79,6 +79,14 @@ class Event:
     channel: str | None = None
     outcome: str | None = None
     value: str | float | None = None
+    #: ``at`` as a POSIX timestamp, worked out once when the event is made: the engine orders
+    #: and compares events by it (comparing datetimes, and ``datetime.timestamp``, are slow).
+    stamp: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError(f"an event's time must carry a time zone offset, got {self.at}")
+        object.__setattr__(self, "stamp", self.at.timestamp())
 
     def to_dict(self) -> dict[str, Any]:
         """The event as the contract's JSON object (``at`` as ISO-8601 with offset), without the

@@ -95,7 +95,7 @@ class LeadTracker:
             self._given.extend(batch)
             last = self._fold.last
             for event in batch:
-                stamp = event.at.timestamp()
+                stamp = event.stamp
                 if stamp < last:
                     self._refold()
                     return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from datetime import UTC, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,10 +19,9 @@ from cadence.records import CHANNELS, Event, Lead
 _ALL_CHANNELS = frozenset(CHANNELS)
 
 
-def _by_time(event: Event) -> float:
-    # A timestamp, not the datetime: datetimes sharing a zone with DST compare by wall clock,
-    # which misorders the hour the clocks go back over.
-    return event.at.timestamp()
+#: An event's instant as a timestamp (:attr:`Event.stamp`), not the datetime: datetimes sharing a
+#: zone with DST compare by wall clock, which misorders the hour the clocks go back over.
+_by_time: Callable[[Event], float] = attrgetter("stamp")
 
 
 @dataclass(slots=True)

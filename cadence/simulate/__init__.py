@@ -25,6 +25,7 @@ from typing import Any
 
 from cadence._collector import collector_paused
 from cadence.engine import Engine
+from cadence.engine.state import in_time_order
 from cadence.policy.diff import compare_actions
 from cadence.records import Event, Lead
 from cadence.simulate._metrics import DEFAULT_WON, SCHEMA, Won, metrics
@@ -78,8 +79,13 @@ def period_of(
     captures = [lead.captured_at for lead in leads.values()]
     if not captures:
         raise ValueError("no leads to simulate")
-    moments = captures + [e.at for history in events.values() for e in history]
-    return min(captures, key=datetime.timestamp), max(moments, key=datetime.timestamp)
+    latest = max(captures, key=datetime.timestamp)
+    latest_stamp = latest.timestamp()
+    for history in events.values():
+        for event in history:
+            if event.stamp > latest_stamp:
+                latest, latest_stamp = event.at, event.stamp
+    return min(captures, key=datetime.timestamp), latest
 
 
 def simulate(
@@ -122,28 +128,28 @@ def simulate(
     delays = escalation_delays(engine)
     meeting = meeting_types(engine)
     doing = Doing(engine)
-    runs = tuple(
-        LeadRun(
-            engine,
-            lead,
-            _history(events.get(lead.id, ()), follow),
-            follow,
-            last,
-            delays,
-            meeting,
-            doing,
-        )
-        for lead in sorted(leads.values(), key=lambda lead: lead.id)
-        if lead.captured_at.timestamp() < finish.timestamp()
-    )
     gate = Capacity(engine, capacity) if capacity is not None else None
     with collector_paused():  # the runs make no reference cycles
+        runs = tuple(
+            LeadRun(
+                engine,
+                lead,
+                _history(events.get(lead.id, ()), follow),
+                follow,
+                last,
+                delays,
+                meeting,
+                doing,
+            )
+            for lead in sorted(leads.values(), key=lambda lead: lead.id)
+            if lead.captured_at.timestamp() < finish.timestamp()
+        )
         run_all(runs, gate, progress)
     return Simulation(engine, leads, events, runs, begin, finish, follow, capacity)
 
 
 def _history(events: Iterable[Event], follow: bool) -> list[Event]:
-    ordered = sorted(events, key=lambda e: e.at.timestamp())
+    ordered = in_time_order(events)
     if follow:
         return [e for e in ordered if e.type != "touch"]
     return ordered

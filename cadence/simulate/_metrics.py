@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from cadence.engine.state import replay
+from cadence.engine.state import in_time_order, replay
 from cadence.records import Event
 from cadence.simulate._over_contact import OverContact, over_contact
 from cadence.simulate._run import OUTCOMES, Obligation
@@ -127,7 +127,7 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
     for run in simulation.runs:
         lead = run.lead
         history = (  # the run's history is in time order; follow mode's touches are added
-            sorted([*run.history, *run.made], key=lambda e: e.at.timestamp())
+            in_time_order([*run.history, *run.made])
             if run.made
             else run.history
         )

@@ -58,7 +58,7 @@ def over_contact(
         elif event.type == "opt_in":
             blocked = frozenset() if event.channel is None else blocked - {event.channel}
         elif event.type == "touch" and event.channel is not None:
-            stamp = event.at.timestamp()
+            stamp = event.stamp
             touches.append((stamp, event.channel))
             if not first <= stamp < last:
                 continue

@@ -135,7 +135,7 @@ class LeadRun:
     def __post_init__(self) -> None:
         self.owner = self.lead.owner
         self.tracker = self.engine.track(self.lead)
-        self.stamps = [_stamp(event.at) for event in self.history]
+        self.stamps = [event.stamp for event in self.history]
         self.last = _stamp(self.end)
         self._visit(_stamp(self.lead.captured_at))
 

@@ -649,3 +649,21 @@ def test_no_actions_is_an_empty_jsonl_and_a_bare_csv_header() -> None:
     assert csv_out.getvalue() == (
         "lead_id,rule,refs,kind,channel,assignee,due,overdue,reason,policy\n"
     )
+
+
+def test_an_event_keeps_its_instant_as_a_timestamp_that_equality_ignores() -> None:
+    # Berlin's clocks went back at 03:00 on 2025-10-26: 02:30 came twice, an hour apart.
+    berlin = ZoneInfo("Europe/Berlin")
+    first = Event("L1", datetime(2025, 10, 26, 2, 30, tzinfo=berlin), "touch", "phone")
+    second = Event("L1", datetime(2025, 10, 26, 2, 30, fold=1, tzinfo=berlin), "touch", "phone")
+    assert first.stamp == datetime(2025, 10, 26, 0, 30, tzinfo=UTC).timestamp()
+    assert second.stamp - first.stamp == 3600
+    same = Event("L1", datetime(2025, 10, 26, 0, 30, tzinfo=UTC), "touch", "phone")
+    assert same.stamp == first.stamp
+    assert "stamp" not in repr(first)
+    assert Event("L1", first.at, "reply") == Event("L1", first.at, "reply")
+
+
+def test_an_event_without_a_time_zone_is_refused() -> None:
+    with pytest.raises(ValueError, match="time zone offset"):
+        Event("L1", datetime(2025, 3, 1, 10, 0), "touch", "phone")
