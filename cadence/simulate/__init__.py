@@ -69,7 +69,8 @@ class Simulation:
 
     def metrics(self, won: Won = DEFAULT_WON) -> dict[str, object]:
         """The metrics of the run as a JSON-ready dict (see ``docs/simulation.md``)."""
-        return metrics(self, won)
+        with collector_paused():  # what the metrics build makes no reference cycles either
+            return metrics(self, won)
 
 
 def period_of(

@@ -152,8 +152,9 @@ def test_the_same_inputs_give_the_same_metrics() -> None:
 
 @pytest.mark.parametrize("follow", [False, True])
 def test_a_simulation_leaves_no_reference_cycles(follow: bool) -> None:
-    # simulate() pauses the cycle collector while it replays: safe only because nothing it builds
-    # (runs, obligations, the trackers' remembered deadlines and verdicts) refers back to itself.
+    # simulate() and metrics() pause the cycle collector: safe only because nothing they build
+    # (runs, obligations, the trackers' remembered deadlines and verdicts, the metrics' rows)
+    # refers back to itself.
     examples = Path(__file__).resolve().parents[2] / "examples" / "show"
     leads = read_leads(examples / "leads.jsonl", default_timezone="Asia/Shanghai")
     events = read_events(examples / "events.jsonl", leads)
