@@ -79,7 +79,7 @@ _VALUE_NAMES: Final[dict[str, str]] = {
 }
 _EXAMPLE: Final = '"2025-04-15T10:30:00+08:00"'
 
-_at: Final = operator.attrgetter("at")
+_at: Final = operator.attrgetter("stamp")  # the instant (Event.stamp), not the wall clock
 
 
 def read_leads(path: str | Path, *, default_timezone: str) -> dict[str, Lead]:

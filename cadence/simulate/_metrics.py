@@ -132,7 +132,7 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
             else run.history
         )
         over.add(over_contact(engine, lead, history, simulation.start, simulation.end))
-        in_period = [t for t in run.touches if first <= t.at.timestamp() < last]
+        in_period = [t for t in run.touches if first <= t.stamp < last]
         for touch in in_period:
             person = touch.owner or "(none)"
             touches_by_person[person] += 1
@@ -142,7 +142,7 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
             continue
         touches_per_lead.append(len(in_period))
         first_touch = next(
-            (t.at.timestamp() for t in run.touches if t.at.timestamp() >= captured), None
+            (t.stamp for t in run.touches if t.stamp >= captured), None
         )
         state = replay(lead, [], lead.captured_at, compiled.lead_zone(lead.timezone))
         lead_rows.append(
@@ -151,7 +151,7 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
                 "grade": compiled.grade_of(state) or "(none)",
                 "show": str(lead.attributes.get("show", "(none)")),
                 "owner": lead.owner or "(none)",
-                "won": won.of(e for e in history if e.at.timestamp() < last),
+                "won": won.of(e for e in history if e.stamp < last),
                 "first_contact": None if first_touch is None else first_touch - captured,
             }
         )
@@ -237,10 +237,10 @@ def _lead_measures(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Coverage, time to first contact and conversion of some leads."""
     waits = [row["first_contact"] for row in rows if row["first_contact"] is not None]
     total = len(rows)
-    coverage = {
-        str(days): _rate(sum(1 for w in waits if w <= timedelta(days=days).total_seconds()), total)
-        for days in COVERAGE_DAYS
-    }
+    coverage = {}
+    for days in COVERAGE_DAYS:
+        within = timedelta(days=days).total_seconds()
+        coverage[str(days)] = _rate(sum(1 for w in waits if w <= within), total)
     coverage["never"] = _rate(total - len(waits), total)
     won = sum(1 for row in rows if row["won"])
     return {

@@ -87,6 +87,11 @@ class Touch:
     channel: str
     owner: str | None
     made: bool  # made by follow mode (False: from the real history)
+    #: ``at`` as a POSIX timestamp (see :attr:`cadence.Event.stamp`).
+    stamp: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stamp", self.at.timestamp())
 
 
 Gate = Callable[[str | None, datetime], datetime]
