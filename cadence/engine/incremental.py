@@ -28,6 +28,49 @@ if TYPE_CHECKING:
 _MEMO_LIMIT: Final = 1024
 
 
+class Replayed:
+    """One lead's history folded in, and what its evaluations remember: a tracker without its
+    checks and its lock, for a caller that adds the lead's own events in time order (the
+    simulator's replay of a lead). :class:`LeadTracker` is built on it."""
+
+    __slots__ = ("answers", "engine", "fold", "lead", "memo", "zone")
+
+    def __init__(self, engine: Engine, lead: Lead) -> None:
+        self.engine = engine
+        self.lead = lead
+        self.zone = engine.zone_of(lead)
+        self.fold = Fold(lead)
+        #: The lead's calendar arithmetic (:attr:`cadence.engine.state.LeadState.memo`).
+        self.memo: dict[tuple[Any, ...], Any] = {}
+        #: What the rules asked for this very history
+        #: (:attr:`cadence.engine.state.LeadState.answers`).
+        self.answers: dict[tuple[Any, ...], Any] = {}
+
+    @property
+    def last(self) -> float:
+        """The timestamp of the latest event folded in (``-inf`` before any)."""
+        return self.fold.last
+
+    def extend(self, events: list[Event]) -> None:
+        """Fold in events of this lead, in time order, none before :attr:`last`."""
+        self.fold.extend(events)
+        self.answers.clear()  # remembered for the history without these events
+
+    def refold(self, events: Iterable[Event]) -> None:
+        """Fold in the whole history again (in time order), as if from the start."""
+        self.answers.clear()  # remembered for the history as it was
+        fold = Fold(self.lead)
+        fold.extend(in_time_order(events))
+        self.fold = fold
+
+    def actions(self, now: datetime) -> list[Action]:
+        """The actions as of ``now``, which carries an offset and is not before :attr:`last`."""
+        if len(self.memo) > _MEMO_LIMIT:
+            self.memo.clear()  # a long-lived lead: keep its cache small
+        state = self.fold.state(self.lead, now, self.zone, self.memo, self.answers)
+        return self.engine._evaluate(self.lead, state)[0]
+
+
 class LeadTracker:
     """One lead and its history, kept replayed; build it with :meth:`Engine.track`.
 
@@ -39,27 +82,12 @@ class LeadTracker:
     the intended use. ``full_replays`` counts the times the history had to be replayed whole.
     """
 
-    __slots__ = (
-        "_answers",
-        "_engine",
-        "_fold",
-        "_given",
-        "_lead",
-        "_lock",
-        "_memo",
-        "_zone",
-        "full_replays",
-    )
+    __slots__ = ("_given", "_lock", "_replayed", "full_replays")
 
     def __init__(self, engine: Engine, lead: Lead, events: Iterable[Event] = ()) -> None:
-        self._engine = engine
-        self._lead = lead
-        self._zone = engine.zone_of(lead)
+        self._replayed = Replayed(engine, lead)
         self._lock = threading.Lock()
         self._given: list[Event] = []
-        self._fold = Fold(lead)
-        self._memo: dict[tuple[Any, ...], Any] = {}
-        self._answers: dict[tuple[Any, ...], Any] = {}
         #: How many times the whole history was replayed (out-of-order events, an early ``now``).
         self.full_replays = 0
         self.extend(events)
@@ -67,7 +95,7 @@ class LeadTracker:
     @property
     def lead(self) -> Lead:
         """The lead tracked."""
-        return self._lead
+        return self._replayed.lead
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -83,44 +111,33 @@ class LeadTracker:
     def extend(self, events: Iterable[Event]) -> None:
         """Add events of this lead, in the order given (events at one instant keep it)."""
         batch = list(events)
+        lead_id = self._replayed.lead.id
         for event in batch:
-            if event.lead_id != self._lead.id:
-                message = (
-                    f"an event of lead {event.lead_id!r} added to the tracker of {self._lead.id!r}"
-                )
+            if event.lead_id != lead_id:
+                message = f"an event of lead {event.lead_id!r} added to the tracker of {lead_id!r}"
                 raise ValueError(message)
         if not batch:
             return
         with self._lock:
             self._given.extend(batch)
-            last = self._fold.last
+            last = self._replayed.last
             for event in batch:
-                stamp = event.stamp
-                if stamp < last:
-                    self._refold()
+                if event.stamp < last:
+                    self.full_replays += 1
+                    self._replayed.refold(self._given)
                     return
-                last = stamp
-            self._fold.extend(batch)
-            self._answers.clear()  # remembered for the history without these events
+                last = event.stamp
+            self._replayed.extend(batch)
 
     def next_actions(self, now: datetime) -> list[Action]:
         """The actions as of ``now``: ``engine.next_actions(lead, tracker.events, now)``."""
-        engine = self._engine
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError(f"'now' must carry a time zone offset, got {now.isoformat()}")
         with self._lock:
-            if len(self._memo) > _MEMO_LIMIT:
-                self._memo.clear()  # a long-lived tracker: keep its cache small
-            if now.timestamp() >= self._fold.last:
-                state = self._fold.state(self._lead, now, self._zone, self._memo, self._answers)
-            else:  # some events are after `now`: they must not count
-                self.full_replays += 1
-                state = replay(self._lead, self._given, now, self._zone)
-            return engine._evaluate(self._lead, state)[0]
-
-    def _refold(self) -> None:
-        self.full_replays += 1
-        self._answers.clear()  # remembered for the history as it was
-        fold = Fold(self._lead)
-        fold.extend(in_time_order(self._given))
-        self._fold = fold
+            replayed = self._replayed
+            if now.timestamp() >= replayed.last:
+                return replayed.actions(now)
+            # Some events are after `now`: they must not count.
+            self.full_replays += 1
+            state = replay(replayed.lead, self._given, now, replayed.zone)
+            return replayed.engine._evaluate(replayed.lead, state)[0]

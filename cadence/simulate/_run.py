@@ -25,7 +25,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Final, Literal
 
 from cadence.durations import Duration
-from cadence.engine import Engine, LeadTracker
+from cadence.engine import Engine
+from cadence.engine.incremental import Replayed
 from cadence.policy.conditions import EventMatch
 from cadence.records import Action, ActionKind, Event, Lead
 
@@ -133,13 +134,13 @@ class LeadRun:
     owner: str | None = None
     evaluations: int = 0
     # The lead's history up to the moment visited, kept replayed (``None`` once the run is done).
-    tracker: LeadTracker | None = None
+    replayed: Replayed | None = None
     stamps: list[float] = field(default_factory=list)  # of the history, as POSIX timestamps
     last: float = 0.0  # the end of the data, as a POSIX timestamp
 
     def __post_init__(self) -> None:
         self.owner = self.lead.owner
-        self.tracker = self.engine.track(self.lead)
+        self.replayed = Replayed(self.engine, self.lead)
         self.stamps = [event.stamp for event in self.history]
         self.last = _stamp(self.end)
         self._visit(_stamp(self.lead.captured_at))
@@ -169,7 +170,7 @@ class LeadRun:
             self._record(event, made=False)
             self.position += 1
         if batch:
-            self._tracker.extend(batch)
+            self._replayed.extend(batch)
         for _ in range(_MAX_ROUNDS):
             actions = self._evaluate(now)
             to_do = self._to_do(actions, now, gate) if self.follow else []
@@ -185,7 +186,7 @@ class LeadRun:
         for obligation, _ in self.open.values():
             obligation.outcome = "missed" if _stamp(obligation.deadline) <= self.last else "open"
         self.open.clear()
-        self.tracker = None
+        self.replayed = None
 
     def _visit(self, moment: float, obligation: Obligation | None = None) -> None:
         """Visit ``moment`` (while ``obligation`` is open, if one is given)."""
@@ -195,16 +196,16 @@ class LeadRun:
     # -- inside a moment ----------------------------------------------------------------------
 
     @property
-    def _tracker(self) -> LeadTracker:
-        if self.tracker is None:
+    def _replayed(self) -> Replayed:
+        if self.replayed is None:
             raise RuntimeError(f"the run of lead {self.lead.id} is finished")
-        return self.tracker
+        return self.replayed
 
     def _evaluate(self, now: datetime) -> list[Action]:
         # Every event visited is at or before `now` and none is earlier than those before it
-        # (the made ones are made at `now`): the tracker folds them in, no replay.
+        # (the made ones are made at `now`): they are folded in as they come, no replay.
         self.evaluations += 1
-        return self._tracker.next_actions(now)
+        return self._replayed.actions(now)
 
     def _record(self, event: Event, *, made: bool) -> None:
         if event.type == "assigned" and event.value is not None:
@@ -331,7 +332,7 @@ class LeadRun:
         """Follow mode: carry out one action now."""
         event = self.carried_by(action, now)
         self.made.append(event)
-        self._tracker.add(event)
+        self._replayed.extend([event])
         self._record(event, made=True)
         return event
 
