@@ -53,7 +53,7 @@ class Matcher:
     def first_after(self, state: LeadState, anchor: Event) -> Event | None:
         """The first matching event at or after ``anchor`` (never the anchor itself)."""
         for event in state.of_type(self.event):
-            if event.at >= anchor.at and event is not anchor and self.test(event):
+            if event.stamp >= anchor.stamp and event is not anchor and self.test(event):
                 return event
         return None
 

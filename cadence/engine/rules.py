@@ -261,7 +261,7 @@ def first_meeting(
     matchers = [m for name, m in rule.matchers.items() if name.startswith("met_by.")]
     if not matchers:
         for event in state.touches:
-            if event.at >= anchor.at and event is not anchor and event.channel == channel:
+            if event.stamp >= anchor.stamp and event is not anchor and event.channel == channel:
                 return event
         return None
     found = [m.first_after(state, anchor) for m in matchers]
@@ -320,14 +320,14 @@ def _last_counted(
             event = matcher.latest(state)
             if (
                 event is not None
-                and event.at >= start.at
+                and event.stamp >= start.stamp
                 and event is not start
-                and (best is None or event.at > best.at)
+                and (best is None or event.stamp > best.stamp)
             ):
                 best = event
         return best
     for event in reversed(state.touches):
-        if event.at < start.at:
+        if event.stamp < start.stamp:
             return None
         if event.channel in channels and event is not start:
             return event
@@ -343,7 +343,8 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         return [], _verdict(
             rule, False, lambda: f"waiting: no {spec.after.event.replace('_', ' ')} yet"
         )
-    after = [e for e in state.touches if e.at >= anchor.at and e is not anchor]
+    since = anchor.stamp
+    after = [e for e in state.touches if e.stamp >= since and e is not anchor]
     position = 0
     last_done = anchor
     for number, (step, condition) in enumerate(
@@ -378,7 +379,7 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     if repeat.channel in state.blocked:
         return [], _verdict(rule, False, lambda: f"repeats on {repeat.channel}, opted out")
     for event in reversed(after):
-        if event.at < last_done.at:
+        if event.stamp < last_done.stamp:
             break
         if event.channel == repeat.channel:
             last_done = event
