@@ -19,6 +19,7 @@ leads are interleaved by time (:func:`run_all`), so that capacity is spent in du
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -88,11 +89,19 @@ class Touch:
     channel: str
     owner: str | None
     made: bool  # made by follow mode (False: from the real history)
-    #: ``at`` as a POSIX timestamp (see :attr:`cadence.Event.stamp`).
-    stamp: float = field(init=False, repr=False, compare=False)
+    #: ``at`` as a POSIX timestamp (see :attr:`cadence.Event.stamp`); worked out from ``at``
+    #: when not given.
+    stamp: float = field(default=math.nan, repr=False, compare=False, kw_only=True)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "stamp", self.at.timestamp())
+        if self.stamp != self.stamp:  # not given (NaN)
+            object.__setattr__(self, "stamp", self.at.timestamp())
+
+    @classmethod
+    def of(cls, event: Event, owner: str | None, made: bool) -> Touch:
+        """The touch an event of the history is (its channel set), by ``owner``."""
+        assert event.channel is not None
+        return cls(event.lead_id, event.at, event.channel, owner, made, stamp=event.stamp)
 
 
 Gate = Callable[[str | None, datetime], datetime]
@@ -211,7 +220,7 @@ class LeadRun:
         if event.type == "assigned" and event.value is not None:
             self.owner = str(event.value)
         elif event.type == "touch" and event.channel is not None:
-            self.touches.append(Touch(self.lead.id, event.at, event.channel, self.owner, made))
+            self.touches.append(Touch.of(event, self.owner, made))
 
     def _reconcile(
         self,
@@ -221,6 +230,8 @@ class LeadRun:
         *,
         escalations: bool = True,
     ) -> None:
+        if not actions and not self.open:
+            return  # nothing asked, nothing open: nothing to reconcile
         moment = now.timestamp()
         touched = {e.channel for e in batch if e.type == "touch"}
         types = {e.type for e in batch}
