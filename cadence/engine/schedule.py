@@ -2,15 +2,16 @@
 (for the channels held to it), and past the caps.
 
 Contacts are placed in due order; each placed contact counts against the caps of the ones after it,
-so that carrying out every action as scheduled never breaks a cap. Moments are compared in UTC:
-two times in one zone compare by wall clock in Python, which is wrong in the repeated hour of a
-DST change. Windows of caps are measured in the lead's zone.
+so that carrying out every action as scheduled never breaks a cap. Moments are compared as POSIX
+timestamps: two datetimes in one zone compare by wall clock in Python, which is wrong in the
+repeated hour of a DST change, and comparing datetimes across zones is slow. Windows of caps are
+measured in the lead's zone.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from cadence.engine.compiled import CompiledCap, CompiledPolicy
@@ -24,30 +25,32 @@ def place(
     policy: CompiledPolicy, state: LeadState, proposals: list[Proposal], caps: frozenset[str]
 ) -> None:
     """Move each contact's ``due`` to the first allowed moment, in place, keeping the caps whose
-    ids are in ``caps`` (the ones whose ``when`` holds for this lead)."""
+    ids are in ``caps`` (the ones whose ``when`` holds for this lead).
+
+    Instants are worked with as POSIX timestamps (comparing them is cheap and never by wall
+    clock); each moved ``due`` is written back in the lead's zone."""
     contacts = [p for p in proposals if p.kind == "contact" and p.channel is not None]
     if not contacts:
         return
     zone = state.zone
     memo = state.memo
-    now = state.now.astimezone(UTC)
+    now = state.now.timestamp()
     active = [cap for cap in policy.caps if cap.id in caps]
     counted = {cap.id: _touches(state, cap) for cap in active}
-    contacts.sort(key=lambda p: (p.due.astimezone(UTC), p.rule.order))
-    for proposal in contacts:
+    placing = sorted(((p.due.timestamp(), p.rule.order, p) for p in contacts), key=_by_due)
+    for due, _, proposal in placing:
         channel = proposal.channel
         assert channel is not None
         working, quiet = policy.windows[channel]
         relevant = [cap for cap in active if channel in cap.channels]
-        due = proposal.due.astimezone(UTC)
         for _ in range(_MAX_ROUNDS):
             key = ("allowed", channel, due)
-            moved = memo.get(key)
+            moved: float | None = memo.get(key)
             if moved is None:
                 local = policy.calendar.next_allowed(
-                    due.astimezone(zone), working_hours=working, quiet=quiet
+                    datetime.fromtimestamp(due, zone), working_hours=working, quiet=quiet
                 )
-                moved = memo[key] = local.astimezone(UTC)
+                moved = memo[key] = local.timestamp()
             for cap in relevant:
                 moved = _past_cap(policy, cap, counted[cap.id], moved, now, zone)
             if moved == due:
@@ -58,19 +61,23 @@ def place(
                 f"rule {proposal.rule.rule.id}: no moment satisfies quiet hours, "
                 "working hours and caps"
             )
-        proposal.due = due.astimezone(zone)
+        proposal.due = datetime.fromtimestamp(due, zone)
         for cap in relevant:
             insort(counted[cap.id], max(due, now))
 
 
-def _touches(state: LeadState, cap: CompiledCap) -> list[datetime]:
-    """The instants of the lead's touches that count against a cap, in order, in UTC (a fresh
-    list: placing contacts adds to it)."""
+def _by_due(row: tuple[float, int, Proposal]) -> tuple[float, int]:
+    return row[0], row[1]
+
+
+def _touches(state: LeadState, cap: CompiledCap) -> list[float]:
+    """The instants (timestamps) of the lead's touches that count against a cap, in order (a
+    fresh list: placing contacts adds to it)."""
     key = ("cap touches", cap.id, len(state.touches))
-    found: list[datetime] | None = state.answers.get(key)
+    found: list[float] | None = state.answers.get(key)
     if found is None:
         found = state.answers[key] = sorted(
-            e.at.astimezone(UTC) for e in state.touches if e.channel in cap.channels
+            e.stamp for e in state.touches if e.channel in cap.channels
         )
     return list(found)
 
@@ -78,11 +85,11 @@ def _touches(state: LeadState, cap: CompiledCap) -> list[datetime]:
 def _past_cap(
     policy: CompiledPolicy,
     cap: CompiledCap,
-    times: list[datetime],
-    due: datetime,
-    now: datetime,
+    times: list[float],
+    due: float,
+    now: float,
     zone: ZoneInfo,
-) -> datetime:
+) -> float:
     """The first moment at or after ``due`` when one more contact keeps every rolling window of
     the cap within its maximum. An overdue contact is judged at ``now``, when it can be made."""
     start = max(due, now)
@@ -96,8 +103,8 @@ def _past_cap(
 
 
 def _violation(
-    policy: CompiledPolicy, cap: CompiledCap, times: list[datetime], at: datetime, zone: ZoneInfo
-) -> datetime | None:
+    policy: CompiledPolicy, cap: CompiledCap, times: list[float], at: float, zone: ZoneInfo
+) -> float | None:
     """``None`` when a contact at ``at`` keeps the cap; otherwise the next moment worth trying.
 
     Every window ``(end - within, end]`` that would hold the new contact is checked: the one
@@ -105,24 +112,31 @@ def _violation(
     in hours, days or weeks are elapsed time (7 days = 168 hours, whatever the DST changes);
     months and business days follow the calendar in the lead's zone.
     """
-    length = cap.length
+    length = cap.length.total_seconds() if cap.length is not None else None
     if length is not None:  # hours, days, weeks: a rolling window of elapsed time
         if bisect_right(times, at + length) - bisect_right(times, at - length) < cap.max:
             return None  # fewer than max contacts within a window's length either side
         horizon = at + length
     else:
-        horizon = policy.calendar.add(at.astimezone(zone), cap.within).astimezone(UTC)
+        horizon = _shifted(policy, cap, at, zone, later=True)
     for end in [at] + [s for s in times if at < s < horizon]:
-        begin = end - length if length is not None else _before(policy, cap, end, zone)
+        begin = end - length if length is not None else _shifted(policy, cap, end, zone)
         first = bisect_right(times, begin)
         if bisect_right(times, end) - first + 1 > cap.max:
             # Wait until the oldest contact in this window leaves it.
             oldest = times[first]
             if length is not None:
                 return oldest + length
-            return policy.calendar.add(oldest.astimezone(zone), cap.within).astimezone(UTC)
+            return _shifted(policy, cap, oldest, zone, later=True)
     return None
 
 
-def _before(policy: CompiledPolicy, cap: CompiledCap, end: datetime, zone: ZoneInfo) -> datetime:
-    return policy.calendar.subtract(end.astimezone(zone), cap.within).astimezone(UTC)
+def _shifted(
+    policy: CompiledPolicy, cap: CompiledCap, at: float, zone: ZoneInfo, *, later: bool = False
+) -> float:
+    """``at`` moved by the cap's calendar window (months, business days) in the lead's zone:
+    forward when ``later``, else back."""
+    local = datetime.fromtimestamp(at, zone)
+    if later:
+        return policy.calendar.add(local, cap.within).timestamp()
+    return policy.calendar.subtract(local, cap.within).timestamp()
