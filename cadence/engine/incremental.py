@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from cadence.engine.state import Fold, in_time_order, replay
+from cadence.engine.state import Fold, LeadState, in_time_order, replay
 from cadence.records import Action, Event, Lead
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class Replayed:
     checks and its lock, for a caller that adds the lead's own events in time order (the
     simulator's replay of a lead). :class:`LeadTracker` is built on it."""
 
-    __slots__ = ("answers", "engine", "fold", "lead", "memo", "zone")
+    __slots__ = ("answers", "engine", "fold", "lead", "memo", "state", "zone")
 
     def __init__(self, engine: Engine, lead: Lead) -> None:
         self.engine = engine
@@ -45,6 +45,9 @@ class Replayed:
         #: What the rules asked for this very history
         #: (:attr:`cadence.engine.state.LeadState.answers`).
         self.answers: dict[tuple[Any, ...], Any] = {}
+        #: The state of the history as folded in, handed to each evaluation with its ``now``
+        #: (made afresh when an event is added: nothing an evaluation keeps refers to it).
+        self.state: LeadState | None = None
 
     @property
     def last(self) -> float:
@@ -55,6 +58,7 @@ class Replayed:
         """Fold in events of this lead, in time order, none before :attr:`last`."""
         self.fold.extend(events)
         self.answers.clear()  # remembered for the history without these events
+        self.state = None
 
     def refold(self, events: Iterable[Event]) -> None:
         """Fold in the whole history again (in time order), as if from the start."""
@@ -62,12 +66,17 @@ class Replayed:
         fold = Fold(self.lead)
         fold.extend(in_time_order(events))
         self.fold = fold
+        self.state = None
 
     def actions(self, now: datetime) -> list[Action]:
         """The actions as of ``now``, which carries an offset and is not before :attr:`last`."""
         if len(self.memo) > _MEMO_LIMIT:
             self.memo.clear()  # a long-lived lead: keep its cache small
-        state = self.fold.state(self.lead, now, self.zone, self.memo, self.answers)
+        state = self.state
+        if state is None:
+            state = self.state = self.fold.state(self.lead, now, self.zone, self.memo, self.answers)
+        else:
+            state.now = now.astimezone(self.zone)
         return self.engine._evaluate(self.lead, state)[0]
 
 
