@@ -34,8 +34,9 @@ class Matcher:
 
     def latest(self, state: LeadState, before: datetime | None = None) -> Event | None:
         """The most recent matching event (before ``before`` when given)."""
+        until = before.timestamp() if before is not None else None
         for event in reversed(state.of_type(self.event)):
-            if before is not None and event.at >= before:
+            if until is not None and event.stamp >= until:
                 continue
             if self.test(event):
                 return event

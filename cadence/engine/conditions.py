@@ -125,15 +125,15 @@ def _event_test(spec: EventTest, calendar: BusinessCalendar) -> Predicate:
     event_type, since_type, within = spec.event, spec.since, spec.within
 
     def test(state: LeadState, _anchor: Event | None) -> bool:
-        start: datetime | None = None
+        start: float | None = None  # an instant (a timestamp): events at or before it are out
         if since_type is not None:
             bound = state.latest(since_type)
-            start = bound.at if bound is not None else None
+            start = bound.stamp if bound is not None else None
         if within is not None:
-            window = since(calendar, state.now, within)
+            window = since(calendar, state.now, within).timestamp()
             start = window if start is None or window > start else start
         for event in reversed(state.of_type(event_type)):
-            if start is not None and event.at <= start:
+            if start is not None and event.stamp <= start:
                 return False
             if matcher(event):
                 return True

@@ -195,7 +195,7 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
     deadline = add_in_zone(policy, state, anchor.at, spec.within)
     met = first_meeting(rule, state, anchor, channel)
     if met is not None:
-        late = "late" if met.at > deadline else "on time"
+        late = "late" if met.stamp > deadline.timestamp() else "on time"
         return [], _verdict(
             rule,
             False,
@@ -266,7 +266,7 @@ def first_meeting(
         return None
     found = [m.first_after(state, anchor) for m in matchers]
     hits = [e for e in found if e is not None]
-    return min(hits, key=lambda e: e.at) if hits else None
+    return min(hits, key=lambda e: e.stamp) if hits else None
 
 
 def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:

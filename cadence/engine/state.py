@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from operator import attrgetter
-from datetime import UTC, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -178,13 +178,7 @@ def in_time_order(events: Iterable[Event]) -> list[Event]:
 
 def replay(lead: Lead, events: Iterable[Event], now: datetime, zone: ZoneInfo) -> LeadState:
     """Replay the events up to ``now`` (in time order; same-instant events in the given order)."""
-    events = events if isinstance(events, list | tuple) else list(events)
-    if events and type(events[0].at.tzinfo) is timezone:
-        # Written in the events' own fixed-offset zone object, `now` compares with them field by
-        # field (a zone with DST would compare by wall clock: wrong in the repeated hour).
-        now = now.astimezone(events[0].at.tzinfo)
-    elif events:
-        now = now.astimezone(UTC)
+    until = now.timestamp()  # instants, not datetimes: see _by_time
     fold = Fold(lead)
-    fold.extend(in_time_order(e for e in events if e.at <= now))
+    fold.extend(in_time_order(e for e in events if e.stamp <= until))
     return fold.state(lead, now, zone)

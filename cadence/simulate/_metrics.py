@@ -127,9 +127,7 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
     for run in simulation.runs:
         lead = run.lead
         history = (  # the run's history is in time order; follow mode's touches are added
-            in_time_order([*run.history, *run.made])
-            if run.made
-            else run.history
+            in_time_order([*run.history, *run.made]) if run.made else run.history
         )
         over.add(over_contact(engine, lead, history, simulation.start, simulation.end))
         in_period = [t for t in run.touches if first <= t.stamp < last]
@@ -141,9 +139,7 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
         if not first <= captured < last:
             continue
         touches_per_lead.append(len(in_period))
-        first_touch = next(
-            (t.stamp for t in run.touches if t.stamp >= captured), None
-        )
+        first_touch = next((t.stamp for t in run.touches if t.stamp >= captured), None)
         state = replay(lead, [], lead.captured_at, compiled.lead_zone(lead.timezone))
         lead_rows.append(
             {
