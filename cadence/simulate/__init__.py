@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from operator import attrgetter
 from typing import Any
 
 from cadence._collector import collector_paused
@@ -130,22 +131,19 @@ def simulate(
     meeting = meeting_types(engine)
     doing = Doing(engine)
     gate = Capacity(engine, capacity) if capacity is not None else None
+
+    def run_of(lead: Lead) -> LeadRun:
+        history = _history(events.get(lead.id, ()), follow)
+        return LeadRun(engine, lead, history, follow, last, delays, meeting, doing)
+
+    until = finish.timestamp()
+    simulated = [
+        lead
+        for lead in sorted(leads.values(), key=attrgetter("id"))
+        if lead.captured_at.timestamp() < until
+    ]
     with collector_paused():  # the runs make no reference cycles
-        runs = tuple(
-            LeadRun(
-                engine,
-                lead,
-                _history(events.get(lead.id, ()), follow),
-                follow,
-                last,
-                delays,
-                meeting,
-                doing,
-            )
-            for lead in sorted(leads.values(), key=lambda lead: lead.id)
-            if lead.captured_at.timestamp() < finish.timestamp()
-        )
-        run_all(runs, gate, progress)
+        runs = run_all(simulated, run_of, gate, progress)
     return Simulation(engine, leads, events, runs, begin, finish, follow, capacity)
 
 

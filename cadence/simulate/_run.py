@@ -429,21 +429,32 @@ class Capacity:
 Progress = Callable[[float, str], None]
 
 
-def run_all(runs: Sequence[LeadRun], gate: Gate | None, progress: Progress | None = None) -> None:
-    """Replay every run to the end of the data. With a gate (a capacity the leads share), all
-    leads go forward in time together, so that capacity is spent in due order; without one,
-    the leads are independent and are replayed one after the other, each from its capture to
-    its end (the same results; only one lead's replayed history is held at a time)."""
+def run_all(
+    leads: Sequence[Lead],
+    run_of: Callable[[Lead], LeadRun],
+    gate: Gate | None,
+    progress: Progress | None = None,
+) -> tuple[LeadRun, ...]:
+    """The run of every lead (made by ``run_of``), replayed to the end of the data. With a gate
+    (a capacity the leads share), all leads go forward in time together, so that capacity is
+    spent in due order; without one, the leads are independent and each is made and replayed
+    from its capture to its end in turn (the same results; only one lead's replayed history is
+    held at a time, and what it replays was just made: in memory the processor still has at
+    hand)."""
     if gate is None:
-        for done, run in enumerate(runs, start=1):
+        made: list[LeadRun] = []
+        for done, lead in enumerate(leads, start=1):
+            run = run_of(lead)
             moment = run.next_moment()
             while moment is not None:
                 run.step(moment, None)
                 moment = run.next_moment()
             run.finish()
-            if progress is not None and (done % 100 == 0 or done == len(runs)):
-                progress(done / len(runs), f"{done:,} of {len(runs):,} leads")
-        return
+            made.append(run)
+            if progress is not None and (done % 100 == 0 or done == len(leads)):
+                progress(done / len(leads), f"{done:,} of {len(leads):,} leads")
+        return tuple(made)
+    runs = tuple(run_of(lead) for lead in leads)
     queue: list[tuple[float, int]] = []
     for index, run in enumerate(runs):
         moment = run.next_moment()
@@ -468,3 +479,4 @@ def run_all(runs: Sequence[LeadRun], gate: Gate | None, progress: Progress | Non
             run.finish()
         else:  # always later: step() consumed everything up to moment
             heapq.heappush(queue, (following, index))
+    return runs
