@@ -60,16 +60,21 @@ Issues = list[tuple[str, str]]
 def format_of(path: str | Path) -> Format:
     """The format of a data file, from its extension: ``"jsonl"`` or ``"csv"``.
 
-    ``.jsonl``, ``.ndjson`` and ``.json`` are JSON Lines; ``.csv`` is CSV. Any other extension is a
-    :class:`ValueError` that names the accepted ones.
+    ``.jsonl``, ``.ndjson`` and ``.json`` are JSON Lines; ``.csv`` is CSV; a ``.gz`` after either
+    means gzipped (``leads.jsonl.gz``). Any other extension is a :class:`ValueError` that names
+    the accepted ones.
     """
-    suffix = Path(path).suffix.lower()
+    name = Path(path)
+    if name.suffix.lower() == ".gz":
+        name = name.with_suffix("")
+    suffix = name.suffix.lower()
     fmt = _FORMATS.get(suffix)
     if fmt is None:
         found = f"'{suffix}'" if suffix else "no extension"
         raise ValueError(
             f"cannot tell the format of {str(path)!r} from its extension ({found}); "
-            "name it .jsonl, .ndjson or .json for JSON Lines, or .csv for CSV"
+            "name it .jsonl, .ndjson or .json for JSON Lines, or .csv for CSV "
+            "(with .gz after it if it is gzipped)"
         )
     return fmt
 

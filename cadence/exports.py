@@ -27,7 +27,16 @@ import pendulum
 import yaml
 from pydantic import BeforeValidator, Field, ValidationError
 
-from cadence._rows import Format, Issues, as_number, coerce, format_of, read_records, show
+from cadence._rows import (
+    Format,
+    Issues,
+    as_number,
+    coerce,
+    format_of,
+    read_records,
+    readable_format,
+    show,
+)
 from cadence.errors import DataError, Location, MappingError, Problem
 from cadence.policy._base import Model, Words
 from cadence.policy.loader import MarkedDocument, PolicyLoader, _validation_problems
@@ -266,9 +275,9 @@ class Export(tuple[dict[str, Lead], dict[str, list[Event]]]):
 
 
 def export_format(path: str | Path) -> Format:
-    """The format of an export, from its extension, a ``.gz`` after it meaning gzipped."""
-    name = Path(path)
-    return format_of(name.with_suffix("") if name.suffix.lower() == ".gz" else name)
+    """The format of an export, from its extension, a ``.gz`` after it meaning gzipped (as for
+    every data file: :func:`cadence.data.format_of`)."""
+    return format_of(path)
 
 
 @dataclass(slots=True)
@@ -287,10 +296,7 @@ def read_export(mapping: ExportMapping, path: str | Path) -> Export:
     time (rows at the same instant keep their file order), the leads in the order of their
     capture rows. Every bad row is reported at once in a :class:`DataError`."""
     file = str(path)
-    try:
-        fmt = export_format(path)
-    except ValueError as error:
-        raise DataError([Problem(Location(file, 1), "unreadable", str(error))]) from None
+    fmt = readable_format(path)
     problems: list[Problem] = []
     capture = frozenset(mapping.capture.activity or ())
     seen: dict[str, _Seen] = {}

@@ -54,6 +54,8 @@ def leads(tmp_path: Path) -> dict[str, Lead]:
         ("a.csv", "csv"),
         ("dir/A.CSV", "csv"),
         ("x.y.JSONL", "jsonl"),
+        ("events.jsonl.gz", "jsonl"),
+        ("leads.CSV.GZ", "csv"),
     ],
 )
 def test_format_follows_the_extension(name: str, fmt: str) -> None:
@@ -61,7 +63,7 @@ def test_format_follows_the_extension(name: str, fmt: str) -> None:
     assert format_of(Path(name)) == fmt
 
 
-@pytest.mark.parametrize("name", ["leads.txt", "leads", "leads.xlsx"])
+@pytest.mark.parametrize("name", ["leads.txt", "leads", "leads.xlsx", "leads.gz", "a.txt.gz"])
 def test_an_unknown_extension_names_the_accepted_ones(name: str) -> None:
     with pytest.raises(ValueError, match=r"\.jsonl, \.ndjson or \.json .* \.csv"):
         format_of(name)
@@ -667,3 +669,16 @@ def test_an_event_keeps_its_instant_as_a_timestamp_that_equality_ignores() -> No
 def test_an_event_without_a_time_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="time zone offset"):
         Event("L1", datetime(2025, 3, 1, 10, 0), "touch", "phone")
+
+
+def test_gzipped_files_are_read_as_the_format_before_gz(tmp_path: Path) -> None:
+    import gzip
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "show"
+    plain_leads = read_leads(examples / "leads.jsonl", default_timezone="Asia/Shanghai")
+    plain_events = read_events(examples / "events.jsonl", plain_leads)
+    for name in ("leads.jsonl", "events.jsonl"):
+        (tmp_path / f"{name}.gz").write_bytes(gzip.compress((examples / name).read_bytes()))
+    leads = read_leads(tmp_path / "leads.jsonl.gz", default_timezone="Asia/Shanghai")
+    assert leads == plain_leads
+    assert read_events(tmp_path / "events.jsonl.gz", leads) == plain_events
