@@ -129,10 +129,8 @@ class Fold:
                 explicit_grade = str(value)
             elif kind == "assigned" and value is not None:
                 owner = str(value)
-            elif kind == "opt_out":
-                blocked = _ALL_CHANNELS if event.channel is None else blocked | {event.channel}
-            elif kind == "opt_in":
-                blocked = frozenset() if event.channel is None else blocked - {event.channel}
+            elif kind == "opt_out" or kind == "opt_in":
+                blocked = consent_after(blocked, event)
         self.stage, self.score, self.explicit_grade = stage, score, explicit_grade
         self.owner, self.blocked = owner, blocked
         if events:
@@ -169,6 +167,17 @@ class Fold:
             memo={} if memo is None else memo,
             answers={} if answers is None else answers,
         )
+
+
+def consent_after(blocked: frozenset[str], event: Event) -> frozenset[str]:
+    """The channels a lead has opted out of after ``event``, given those before it: an
+    ``opt_out`` adds its channel (every channel without one), an ``opt_in`` takes its channel
+    back (every channel without one); any other event changes nothing."""
+    if event.type == "opt_out":
+        return _ALL_CHANNELS if event.channel is None else blocked | {event.channel}
+    if event.type == "opt_in":
+        return frozenset() if event.channel is None else blocked - {event.channel}
+    return blocked
 
 
 def in_time_order(events: Iterable[Event]) -> list[Event]:

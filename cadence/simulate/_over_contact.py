@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from cadence.engine import Engine
-from cadence.engine.state import replay
-from cadence.records import CHANNELS, Event, Lead
-
-_ALL = frozenset(CHANNELS)
+from cadence.engine.state import consent_after, replay
+from cadence.records import Event, Lead
 
 
 @dataclass(slots=True)
@@ -53,10 +51,8 @@ def over_contact(
     blocked: frozenset[str] = frozenset()
     touches: list[tuple[float, str]] = []  # (timestamp, channel)
     for event in events:
-        if event.type == "opt_out":
-            blocked = _ALL if event.channel is None else blocked | {event.channel}
-        elif event.type == "opt_in":
-            blocked = frozenset() if event.channel is None else blocked - {event.channel}
+        if event.type == "opt_out" or event.type == "opt_in":
+            blocked = consent_after(blocked, event)
         elif event.type == "touch" and event.channel is not None:
             stamp = event.stamp
             touches.append((stamp, event.channel))
