@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from cadence import load_policy
 from cadence.engine import Engine
 from cadence.policy import parse_policy
 from cadence.records import Action, Event, Lead
@@ -273,3 +276,19 @@ def test_explain_gives_a_verdict_for_every_rule() -> None:
     verdicts = {v.rule: v for v in e.explain(LEAD, [], at("2025-04-24")).verdicts}
     assert verdicts["first"].fired and "due by 2025-04-30 10:00" in verdicts["first"].text
     assert not verdicts["weekly"].fired and "when" in verdicts["weekly"].text
+
+
+def test_events_in_one_zone_are_ordered_by_instant_in_the_repeated_hour() -> None:
+    # Amsterdam's clocks went back at 03:00 on 2025-10-26, so 02:00-03:00 came twice. A call at
+    # the first 02:45 (00:45 UTC) was made before a quote sent at the second 02:30 (01:30 UTC),
+    # although its wall clock is later: it does not count as the chase of that quote.
+    root = Path(__file__).resolve().parents[2]
+    engine = Engine(load_policy(root / "policies" / "quote_chase.yaml"))
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    quote = Event("L1", datetime(2025, 10, 26, 2, 30, fold=1, tzinfo=amsterdam), "quote_sent")
+    call = Event("L1", datetime(2025, 10, 26, 2, 45, fold=0, tzinfo=amsterdam), "touch", "phone")
+    assert call.stamp < quote.stamp
+    lead = Lead("L1", datetime(2025, 10, 20, 9, 0, tzinfo=amsterdam), owner="ann")
+    now = datetime(2025, 10, 27, 9, 0, tzinfo=amsterdam)
+    [action] = engine.next_actions(lead, [call, quote], now)
+    assert action.reason.startswith("Call about the quote, which has had no reply: step 1")
