@@ -10,11 +10,10 @@ coverage (R000-1, R000-6), obligations met on time.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from cadence.engine.state import in_time_order, replay
@@ -125,7 +124,6 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
     touches_by_person: dict[str, int] = defaultdict(int)
     load: dict[tuple[str, Any], int] = defaultdict(int)
     zone = compiled.zone
-    day_of = _LocalDays(zone, simulation.start, simulation.end).date_of
     for run in simulation.runs:
         lead = run.lead
         history = (  # the run's history is in time order; follow mode's touches are added
@@ -136,7 +134,7 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
         for touch in in_period:
             person = touch.owner or "(none)"
             touches_by_person[person] += 1
-            load[(person, day_of(touch.stamp))] += 1
+            load[(person, touch.at.astimezone(zone).date())] += 1
         captured = lead.captured_at.timestamp()
         if not first <= captured < last:
             continue
@@ -281,38 +279,6 @@ def _histogram(counts: Sequence[float]) -> list[list[int]]:
     for count in counts:
         found[int(count)] += 1
     return [[n, found[n]] for n in sorted(found)]
-
-
-class _LocalDays:
-    """The local date of instants in one zone, by bisecting the instants its days start at
-    (a datetime for every touch is slow). A day whose offset changes (a DST change) is left to
-    ``datetime``, as are instants outside the days given."""
-
-    def __init__(self, zone: tzinfo, start: datetime, end: datetime) -> None:
-        self._zone = zone
-        day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
-        self._days: list[date] = []
-        self._starts: list[float] = []  # when each day begins, as a timestamp
-        self._plain: list[bool] = []  # whether the day keeps one offset from start to end
-        while day <= last + timedelta(days=1):
-            self._days.append(day)
-            self._starts.append(datetime.combine(day, time(0), tzinfo=zone).timestamp())
-            day += timedelta(days=1)
-        for i in range(len(self._days) - 1):
-            begin = datetime.fromtimestamp(self._starts[i], zone)
-            before_next = datetime.fromtimestamp(self._starts[i + 1] - 1, zone)
-            self._plain.append(
-                begin.date() == self._days[i]
-                and begin.time() == time(0)
-                and begin.utcoffset() == before_next.utcoffset()
-            )
-
-    def date_of(self, stamp: float) -> date:
-        """The date in the zone of the instant ``stamp``."""
-        i = bisect_right(self._starts, stamp) - 1
-        if 0 <= i < len(self._plain) and self._plain[i]:
-            return self._days[i]
-        return datetime.fromtimestamp(stamp, self._zone).date()
 
 
 def _working_days(simulation: Simulation) -> list[Any]:

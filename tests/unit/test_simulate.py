@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import gc
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -16,7 +15,6 @@ from cadence.engine import Engine
 from cadence.policy import load_policy, parse_policy
 from cadence.records import Event, Lead
 from cadence.simulate import simulate
-from cadence.simulate._metrics import _LocalDays
 from cadence.testing import lead_histories
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -257,17 +255,3 @@ def test_bad_periods_are_refused() -> None:
         )
     with pytest.raises(ValueError, match="capacity needs follow mode"):
         simulate(engine, *data, capacity=3)
-
-
-@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/Santiago", "Pacific/Apia"])
-def test_the_local_day_of_a_touch_is_the_one_its_zone_says(zone: str) -> None:
-    # The metrics put each touch on a day by bisecting the instants the days start at. Santiago
-    # changes its clocks at midnight; Apia skipped 30 December 2011 altogether.
-    tz = ZoneInfo(zone)
-    start, end = datetime(2011, 1, 1, tzinfo=UTC), datetime(2012, 6, 1, tzinfo=UTC)
-    days = _LocalDays(tz, start, end)
-    moment = start.timestamp() - 86400  # before the first day too
-    while moment < end.timestamp() + 86400:
-        for nearby in (moment - 1, moment - 0.25, moment, moment + 0.5):
-            assert days.date_of(nearby) == datetime.fromtimestamp(nearby, tz).date()
-        moment += 1800
