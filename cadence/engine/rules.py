@@ -418,7 +418,7 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     greeted = {
         e.at.astimezone(state.zone).date() for e in state.touches if e.channel == spec.channel
     }
-    captured = state.captured.at.timestamp()
+    captured = state.captured.stamp
     while True:
         occasion: tuple[date, str] | None = None
         if spec.on == PUBLIC_HOLIDAYS:

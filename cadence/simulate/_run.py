@@ -111,10 +111,6 @@ def _key(action: Action) -> tuple[str, str, str | None]:
     return (action.rule, action.kind, action.channel)
 
 
-def _stamp(t: datetime) -> float:
-    return t.timestamp()
-
-
 @dataclass(slots=True)
 class LeadRun:
     """The replay of one lead: its history, the moments still to visit, its obligations."""
@@ -151,8 +147,8 @@ class LeadRun:
         self.owner = self.lead.owner
         self.replayed = Replayed(self.engine, self.lead)
         self.stamps = [event.stamp for event in self.history]
-        self.last = _stamp(self.end)
-        self._visit(_stamp(self.lead.captured_at))
+        self.last = self.end.timestamp()
+        self._visit(self.lead.captured_at.timestamp())
 
     # -- moments ------------------------------------------------------------------------------
 
@@ -193,7 +189,9 @@ class LeadRun:
         """Classify what is still open when the history ends, and let go of the replayed
         history."""
         for obligation, _ in self.open.values():
-            obligation.outcome = "missed" if _stamp(obligation.deadline) <= self.last else "open"
+            obligation.outcome = (
+                "missed" if obligation.deadline.timestamp() <= self.last else "open"
+            )
         self.open.clear()
         self.replayed = None
 
@@ -290,8 +288,9 @@ class LeadRun:
             compiled = self.engine._compiled
             for delay in self.escalation_delays.get(action.rule, ()):
                 at = compiled.calendar.add(action.due, delay, day_start=compiled.day_start)
-                if at.timestamp() > moment:
-                    self._visit(at.timestamp() + 1, obligation)
+                escalated = at.timestamp()
+                if escalated > moment:
+                    self._visit(escalated + 1, obligation)
 
     def _deadline(self, action: Action, now: datetime) -> datetime:
         if action.due.timestamp() > now.timestamp():
