@@ -62,10 +62,38 @@ REPO = Path(__file__).resolve().parent.parent
 # -- the vocabulary of a data set ----------------------------------------------------------------
 
 SHOW_ZONE = ZoneInfo("Asia/Shanghai")
-SHOW_DAYS = tuple(date(2025, 4, 23) + timedelta(days=i) for i in range(5))
-SHOW_CLOSED = datetime(2025, 4, 27, 17, 0, tzinfo=SHOW_ZONE)
-CAMPAIGN_START = date(2025, 3, 1)
-CAMPAIGN_DAYS = 120
+
+
+@dataclass(frozen=True)
+class Show:
+    """A trade show: its five days and the moment it closed."""
+
+    days: tuple[date, ...]
+    closed: datetime
+
+    @classmethod
+    def of(cls, first: date) -> Show:
+        """A five-day show from ``first``, closing at 17:00 (Shanghai) on its last day."""
+        days = tuple(first + timedelta(days=i) for i in range(5))
+        return cls(days, datetime.combine(days[-1], clock(17, 0), tzinfo=SHOW_ZONE))
+
+
+@dataclass(frozen=True)
+class Season:
+    """When the leads of a data set were captured: 80 % at its shows (shared equally), the rest
+    on any of ``campaign_days`` days from ``campaign_start``."""
+
+    shows: tuple[Show, ...]
+    campaign_start: date
+    campaign_days: int
+
+
+#: The default: one spring show and a four-month campaign around it (March to July 2025).
+SPRING = Season((Show.of(date(2025, 4, 23)),), date(2025, 3, 1), 120)
+#: A whole year before the default ``now`` (2025-07-21): an autumn and a spring show, and
+#: captures on any day in between; what the simulate benchmark's goal speaks of.
+YEAR = Season((Show.of(date(2024, 10, 23)), Show.of(date(2025, 4, 23))), date(2024, 7, 22), 360)
+SEASONS = {"spring": SPRING, "year": YEAR}
 ZONES = (  # zone, weight: most leads at home, the rest abroad
     ("Asia/Shanghai", 62),
     ("America/New_York", 6),
@@ -193,8 +221,11 @@ def _moment(rng: random.Random, day: date, zone: ZoneInfo) -> datetime:
 class Generator:
     """Leads and their histories for one policy, from one seed."""
 
-    def __init__(self, vocabulary: Vocabulary, seed: int, now: datetime) -> None:
+    def __init__(
+        self, vocabulary: Vocabulary, seed: int, now: datetime, season: Season = SPRING
+    ) -> None:
         self.v = vocabulary
+        self.season = season
         self.seed = seed
         self.now = now
         self.zones = {name: ZoneInfo(name) for name, _ in ZONES}
@@ -211,14 +242,18 @@ class Generator:
         rng = random.Random(f"{self.seed}:{number}")
         zone_name = rng.choices(self.zone_names, weights=self.zone_weights)[0]
         zone = self.zones[zone_name]
+        season = self.season
         at_show = rng.random() < 0.8
+        show = season.shows[0]
         if at_show:
-            day = rng.choices(SHOW_DAYS, weights=(25, 24, 20, 17, 14))[0]
+            if len(season.shows) > 1:
+                show = rng.choice(season.shows)
+            day = rng.choices(show.days, weights=(25, 24, 20, 17, 14))[0]
             minute = rng.randrange(9 * 60 + 30, 17 * 60)
             captured = datetime.combine(day, clock(minute // 60, minute % 60), tzinfo=SHOW_ZONE)
             captured = captured.astimezone(zone)
         else:
-            day = CAMPAIGN_START + timedelta(days=rng.randrange(CAMPAIGN_DAYS))
+            day = season.campaign_start + timedelta(days=rng.randrange(season.campaign_days))
             captured = _moment(rng, day, zone)
         owner = rng.choice(OWNERS)
         lead: dict[str, Any] = {"id": f"L{number:06d}"}
@@ -244,7 +279,7 @@ class Generator:
             if rng.random() < 0.3:
                 lead[name] = f"{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         lead["region"] = zone_name.split("/")[-1].replace("_", " ")
-        return lead, self._history(rng, lead, captured, zone, at_show, events)
+        return lead, self._history(rng, lead, captured, zone, show if at_show else None, events)
 
     def _history(
         self,
@@ -252,7 +287,7 @@ class Generator:
         lead: dict[str, Any],
         captured: datetime,
         zone: ZoneInfo,
-        at_show: bool,
+        show: Show | None,  # the show the lead was captured at
         count: int,
     ) -> list[tuple[float, str]]:
         v = self.v
@@ -266,8 +301,8 @@ class Generator:
 
         if count <= 0:
             return out
-        if v.show_closed and at_show:
-            add(SHOW_CLOSED.astimezone(zone), "show_closed")
+        if v.show_closed and show is not None:
+            add(show.closed.astimezone(zone), "show_closed")
             count -= 1
         # The moments of the history: denser soon after capture, all before now.
         span = (self.now - captured).total_seconds() / 86_400 - 1
@@ -345,11 +380,17 @@ class DataSet:
 
 
 def generate(
-    policy: Policy, folder: Path, leads: int, per_lead: int, seed: int, now: datetime
+    policy: Policy,
+    folder: Path,
+    leads: int,
+    per_lead: int,
+    seed: int,
+    now: datetime,
+    season: Season = SPRING,
 ) -> DataSet:
     """Write ``leads.jsonl`` and ``events.jsonl`` (sorted by time, as a CRM exports them)."""
     start = time.perf_counter()
-    generator = Generator(vocabulary_of(policy), seed, now)
+    generator = Generator(vocabulary_of(policy), seed, now, season)
     folder.mkdir(parents=True, exist_ok=True)
     lead_path, event_path = folder / "leads.jsonl", folder / "events.jsonl"
     events: list[tuple[float, str]] = []
