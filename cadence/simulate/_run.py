@@ -55,8 +55,8 @@ class Obligation:
     overdue (a cadence that starts to apply when the grade changes, long after the last touch),
     the first moment after it was asked that the quiet and working hours allow: it could not
     be met before it existed. When the policy later asks for it later still, with nothing done
-    (a cap filled up in between), the deadline follows.
-    """
+    (a cap filled up in between), the deadline follows; in an audit, only at a moment when
+    something happened to the lead (see :meth:`LeadRun._reconcile`)."""
 
     lead_id: str
     rule: str
@@ -253,9 +253,12 @@ class LeadRun:
             )
             if still is not None and not meets:
                 # Asked for later, and nothing met it: the policy moved it (a cap filled up
-                # before it was due; once overdue, it stays late whatever the policy says).
+                # before it was due; once overdue, it stays late whatever the policy says). In an
+                # audit, only what happened to the lead moves it: with time alone, a cap holds a
+                # contact back only behind overdue ones that were never made (counted as made
+                # now), and its deadline would follow them forever.
                 deadline = obligation.deadline.timestamp()
-                if moment <= deadline < still_due:
+                if moment <= deadline < still_due and (self.follow or types):
                     obligation.deadline = still.due
                     self._visit(still_due, obligation)
                 continue  # asked for later, but nothing met it: moved, still the same one

@@ -118,6 +118,48 @@ def test_golden_over_contact() -> None:
     }
 
 
+CAPPED = """
+policy: capped
+timezone: Asia/Shanghai
+caps: [{id: one-a-day, max: 1, within: 1 day}]
+rules:
+  - id: call
+    obligation: {after: captured, within: 1 day, channel: phone}
+  - id: mail
+    obligation: {after: captured, within: 2 days, channel: email}
+"""
+
+
+def test_a_cap_moves_a_deadline_only_when_something_happens() -> None:
+    # Both leads are captured on 1 April 10:00: the call is due on 2 April 10:00, the mail on
+    # 3 April 10:00 (a day apart: the cap of one contact a day lets both through).
+    events = {
+        # X is never called. At the mail's deadline the engine, counting the overdue call as
+        # made now, holds the mail back a day (and the next day again, and so on): that is only
+        # time passing behind a call nobody made, so the deadline stays. Mailed on 4 April
+        # 12:00, the mail is 26 hours late.
+        "X": [touch("X", "2025-04-04T12:00:00+08:00", "email")],
+        # Y is called on time. A WeChat message on 3 April 08:00, before the mail is due, fills
+        # the day: the policy now asks for the mail on 4 April 08:00, and the deadline follows.
+        "Y": [
+            touch("Y", "2025-04-01T15:00:00+08:00", "phone"),
+            touch("Y", "2025-04-03T08:00:00+08:00", "wechat"),
+            touch("Y", "2025-04-04T08:00:00+08:00", "email"),
+        ],
+    }
+    result = simulate(Engine(parse_policy(CAPPED)), {k: lead(k) for k in "XY"}, events)
+    found = {(o.lead_id, o.rule): o for o in result.obligations}
+    assert {key: o.outcome for key, o in found.items()} == {
+        ("X", "call"): "missed",
+        ("X", "mail"): "late",
+        ("Y", "call"): "on_time",
+        ("Y", "mail"): "on_time",
+    }
+    assert found[("X", "mail")].deadline == at("2025-04-03T10:00:00+08:00")
+    assert found[("X", "mail")].late_by == timedelta(hours=26)
+    assert found[("Y", "mail")].deadline == at("2025-04-04T08:00:00+08:00")
+
+
 def test_follow_with_capacity_moves_what_does_not_fit_to_the_next_working_day() -> None:
     # Three leads of one salesperson, each to be called within 2 days, all due on Thursday
     # 3 April 10:00; with a capacity of 2 a day, the third call waits for Monday 7 April
