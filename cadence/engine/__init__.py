@@ -144,7 +144,7 @@ class Engine:
         decided_by = self.fingerprint
         ordered: list[tuple[float, str, Action]] = []
         for p in proposals:
-            stamp = p.due.timestamp()
+            stamp = p.stamp
             rule_id = p.rule.rule.id
             action = Action(
                 lead.id,

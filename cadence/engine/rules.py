@@ -31,6 +31,8 @@ class Proposal:
     reason: str
     refs: tuple[str, ...]
     assignee: str | None
+    #: ``due`` as a POSIX timestamp (scheduling moves both).
+    stamp: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ def _proposal(
         reason,
         refs if refs is not None else rule.rule.refs,
         manager if to_manager else state.owner,
+        due.timestamp(),
     )
 
 
@@ -148,6 +151,7 @@ def _copy(proposal: Proposal) -> Proposal:
         proposal.reason,
         proposal.refs,
         proposal.assignee,
+        proposal.stamp,
     )
 
 

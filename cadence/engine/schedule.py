@@ -28,7 +28,7 @@ def place(
     ids are in ``caps`` (the ones whose ``when`` holds for this lead).
 
     Instants are worked with as POSIX timestamps (comparing them is cheap and never by wall
-    clock); each moved ``due`` is written back in the lead's zone."""
+    clock); each moved ``due`` is written back in the lead's zone, with its ``stamp``."""
     contacts = [p for p in proposals if p.kind == "contact" and p.channel is not None]
     if not contacts:
         return
@@ -37,7 +37,7 @@ def place(
     now = state.now.timestamp()
     active = [cap for cap in policy.caps if cap.id in caps]
     counted = {cap.id: _touches(state, cap) for cap in active}
-    placing = sorted(((p.due.timestamp(), p.rule.order, p) for p in contacts), key=_by_due)
+    placing = sorted(((p.stamp, p.rule.order, p) for p in contacts), key=_by_due)
     for due, _, proposal in placing:
         channel = proposal.channel
         assert channel is not None
@@ -61,7 +61,9 @@ def place(
                 f"rule {proposal.rule.rule.id}: no moment satisfies quiet hours, "
                 "working hours and caps"
             )
-        proposal.due = datetime.fromtimestamp(due, zone)
+        if due != proposal.stamp:
+            proposal.due = datetime.fromtimestamp(due, zone)
+            proposal.stamp = due
         for cap in relevant:
             insort(counted[cap.id], max(due, now))
 
