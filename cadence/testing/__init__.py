@@ -1,8 +1,8 @@
 """Hypothesis strategies for testing policies: leads, their histories, moments of evaluation, small
 generated policies, and the closed loop that carries out what a policy asks.
 
-Hypothesis is an optional dependency: ``pip install 'cadence[testing]'``. Nothing else in cadence
-imports this module.
+Hypothesis is an optional dependency: ``pip install 'cadence[testing]'``. Only ``cadence verify``
+(:mod:`cadence.verify`) imports this package; the rest of cadence runs without Hypothesis.
 
 The strategies speak the policy's own vocabulary: its stages, grades, domain events, touch outcomes
 and the lead attributes its conditions test. Times lean towards the moments where bugs hide: the
