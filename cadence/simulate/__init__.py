@@ -41,6 +41,7 @@ from cadence.simulate._run import (
     Touch,
     escalation_delays,
     meeting_types,
+    occasion_rules,
     run_all,
 )
 
@@ -129,12 +130,13 @@ def simulate(
     last = max(data_end, finish, key=datetime.timestamp)
     delays = escalation_delays(engine)
     meeting = meeting_types(engine)
+    occasions = occasion_rules(engine)
     doing = Doing(engine)
     gate = Capacity(engine, capacity) if capacity is not None else None
 
     def run_of(lead: Lead) -> LeadRun:
         history = _history(events.get(lead.id, ()), follow)
-        return LeadRun(engine, lead, history, follow, last, delays, meeting, doing)
+        return LeadRun(engine, lead, history, follow, last, delays, meeting, doing, occasions)
 
     until = finish.timestamp()
     simulated = [

@@ -123,6 +123,7 @@ class LeadRun:
     escalation_delays: Mapping[str, tuple[Duration, ...]]
     meeting_types: Mapping[str, frozenset[str]]  # per rule: the event types that meet it
     carried_by: Callable[[Action, datetime], Event]  # follow mode: the event that does an action
+    occasions: frozenset[str]  # the rules that ask for one day each time (greetings)
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
     # What is asked and not yet met or ended, with its due time as a POSIX timestamp.
@@ -251,6 +252,13 @@ class LeadRun:
                 obligation.channel in touched
                 or bool(types & self.meeting_types.get(obligation.rule, _MEETING))
             )
+            if still is not None and not meets and obligation.rule in self.occasions:
+                if still.reason != obligation.reason:
+                    # A greeting asked for its next occasion: the day of this one is over.
+                    del self.open[key]
+                    obligation.resolved_at = now
+                    obligation.outcome = "missed"
+                    continue  # what is asked now is a new obligation (below)
             if still is not None and not meets:
                 # Asked for later, and nothing met it: the policy moved it (a cap filled up
                 # before it was due; once overdue, it stays late whatever the policy says). In an
@@ -288,6 +296,10 @@ class LeadRun:
             self.obligations.append(obligation)
             if due > moment:
                 self._visit(due, obligation)
+            if action.rule in self.occasions:  # its day over, the policy moves on to the next
+                day = action.due.date() + timedelta(days=1)
+                over = datetime.combine(day, time(0), action.due.tzinfo).timestamp()
+                self._visit(over, obligation)
             compiled = self.engine._compiled
             for delay in self.escalation_delays.get(action.rule, ()):
                 at = compiled.calendar.add(action.due, delay, day_start=compiled.day_start)
@@ -387,6 +399,12 @@ class Doing:
         )
         value = match.value[0] if match.value else None
         return Event(action.lead_id, now, match.event, channel, outcome, value)
+
+
+def occasion_rules(engine: Engine) -> frozenset[str]:
+    """The rules whose every action is for one day: greetings (a holiday, a birthday). When the
+    day is over unmet, the obligation is missed, and the next occasion is a new one."""
+    return frozenset(rule.id for rule in engine.policy.rules if rule.greeting is not None)
 
 
 def escalation_delays(engine: Engine) -> dict[str, tuple[Duration, ...]]:

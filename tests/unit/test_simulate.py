@@ -160,6 +160,39 @@ def test_a_cap_moves_a_deadline_only_when_something_happens() -> None:
     assert found[("Y", "mail")].deadline == at("2025-04-04T08:00:00+08:00")
 
 
+def test_a_greeting_not_sent_on_its_day_is_missed_and_the_next_occasion_is_a_new_one() -> None:
+    # Public holidays in mainland China after 20 December 2024: New Year's Day (1 January),
+    # Chinese New Year's Eve (28 January), Tomb-Sweeping Day (4 April)... each greeted by SMS at
+    # 10:00. The New Year text goes out at 09:30; nothing on New Year's Eve; a text on
+    # 10 February greets no holiday (it does not make up for the Eve); the Tomb-Sweeping text
+    # goes out two hours late. The data ends on 5 April 00:00.
+    policy = parse_policy(
+        """
+        policy: greetings
+        timezone: Asia/Shanghai
+        calendar: {country: CN}
+        rules:
+          - id: holidays
+            greeting: {on: public holidays, channel: sms, at: "10:00"}
+        """
+    )
+    events = [
+        touch("A", "2025-01-01T09:30:00+08:00", "sms"),
+        touch("A", "2025-02-10T10:00:00+08:00", "sms"),
+        touch("A", "2025-04-04T12:00:00+08:00", "sms"),
+    ]
+    result = simulate(Engine(policy), {"A": lead("A", "2024-12-20T10:00:00+08:00")}, {"A": events})
+    found = [(o.due.date().isoformat(), o.outcome) for o in result.obligations]
+    assert found == [
+        ("2025-01-01", "on_time"),
+        ("2025-01-28", "missed"),
+        ("2025-04-04", "late"),
+    ]
+    eve = result.obligations[1]
+    assert eve.resolved_at == at("2025-01-29T00:00:00+08:00")  # when its day was over
+    assert result.obligations[2].late_by == timedelta(hours=2)
+
+
 def test_follow_with_capacity_moves_what_does_not_fit_to_the_next_working_day() -> None:
     # Three leads of one salesperson, each to be called within 2 days, all due on Thursday
     # 3 April 10:00; with a capacity of 2 a day, the third call waits for Monday 7 April
