@@ -55,8 +55,8 @@ class Obligation:
     overdue (a cadence that starts to apply when the grade changes, long after the last touch),
     the first moment after it was asked that the quiet and working hours allow: it could not
     be met before it existed. When the policy later asks for it later still, with nothing done
-    (a cap filled up in between), the deadline follows; in an audit, only at a moment when
-    something happened to the lead (see :meth:`LeadRun._reconcile`)."""
+    (a cap filled up in between), the deadline follows; in an audit, a hold that time alone
+    brings only if the contacts it waits behind were in fact made (:meth:`LeadRun._held_back`)."""
 
     lead_id: str
     rule: str
@@ -252,23 +252,30 @@ class LeadRun:
                 obligation.channel in touched
                 or bool(types & self.meeting_types.get(obligation.rule, _MEETING))
             )
-            if still is not None and not meets and obligation.rule in self.occasions:
-                if still.reason != obligation.reason:
-                    # A greeting asked for its next occasion: the day of this one is over.
-                    del self.open[key]
-                    obligation.resolved_at = now
-                    obligation.outcome = "missed"
-                    continue  # what is asked now is a new obligation (below)
+            if (
+                still is not None
+                and not meets
+                and obligation.rule in self.occasions
+                and still.reason != obligation.reason
+            ):
+                # A greeting asked for its next occasion: the day of this one is over, missed
+                # if it was due (ended if the policy itself held it past its day).
+                del self.open[key]
+                obligation.resolved_at = now
+                overdue = moment > obligation.deadline.timestamp()
+                obligation.outcome = "missed" if overdue else "ended"
+                continue  # what is asked now is a new obligation (below)
             if still is not None and not meets:
                 # Asked for later, and nothing met it: the policy moved it (a cap filled up
-                # before it was due; once overdue, it stays late whatever the policy says). In an
-                # audit, only what happened to the lead moves it: with time alone, a cap holds a
-                # contact back only behind overdue ones that were never made (counted as made
-                # now), and its deadline would follow them forever.
+                # before it was due; once overdue, it stays late whatever the policy says).
                 deadline = obligation.deadline.timestamp()
-                if moment <= deadline < still_due and (self.follow or types):
+                if moment <= deadline < still_due and self._held_back(obligation, types):
                     obligation.deadline = still.due
-                    self._visit(still_due, obligation)
+                    following = self._next_event()
+                    if types or self.follow or following is None or following.stamp <= still_due:
+                        self._visit(still_due, obligation)
+                    else:  # time alone holds it back until something happens to the lead
+                        obligation.deadline = following.at.astimezone(still.due.tzinfo)
                 continue  # asked for later, but nothing met it: moved, still the same one
             del self.open[key]
             obligation.resolved_at = now
@@ -306,6 +313,25 @@ class LeadRun:
                 escalated = at.timestamp()
                 if escalated > moment:
                     self._visit(escalated + 1, obligation)
+
+    def _held_back(self, obligation: Obligation, types: set[str]) -> bool:
+        """Whether the policy, asking now for ``obligation`` later, held it back for something
+        real: an event at this moment (a touch that filled a cap) or, in an audit, a contact on
+        another channel that the history makes before the next one on its own. With time
+        alone, the engine holds a contact back behind overdue ones, which it counts as made
+        now; if nobody made them first, the deadline must not follow them (it would, again and
+        again). Follow mode makes every contact it holds one back behind."""
+        if self.follow or types:
+            return True
+        own = obligation.channel
+        for event in self.history[self.position :]:
+            if event.type == "touch":
+                return event.channel != own
+        return False
+
+    def _next_event(self) -> Event | None:
+        """The next event of the history, after the moment visited (``None``: none left)."""
+        return self.history[self.position] if self.position < len(self.history) else None
 
     def _deadline(self, action: Action, now: datetime) -> datetime:
         if action.due.timestamp() > now.timestamp():

@@ -130,8 +130,8 @@ rules:
 """
 
 
-def test_a_cap_moves_a_deadline_only_when_something_happens() -> None:
-    # Both leads are captured on 1 April 10:00: the call is due on 2 April 10:00, the mail on
+def test_a_cap_moves_a_deadline_only_for_contacts_really_made() -> None:
+    # All three are captured on 1 April 10:00: the call is due on 2 April 10:00, the mail on
     # 3 April 10:00 (a day apart: the cap of one contact a day lets both through).
     events = {
         # X is never called. At the mail's deadline the engine, counting the overdue call as
@@ -139,6 +139,13 @@ def test_a_cap_moves_a_deadline_only_when_something_happens() -> None:
         # time passing behind a call nobody made, so the deadline stays. Mailed on 4 April
         # 12:00, the mail is 26 hours late.
         "X": [touch("X", "2025-04-04T12:00:00+08:00", "email")],
+        # Z is called late, on 3 April 15:00: at the mail's deadline the engine held the mail
+        # back behind that call, and the call was in fact made before the mail, so the hold was
+        # real and the deadline follows it: 24 hours after the call.
+        "Z": [
+            touch("Z", "2025-04-03T15:00:00+08:00", "phone"),
+            touch("Z", "2025-04-04T15:00:00+08:00", "email"),
+        ],
         # Y is called on time. A WeChat message on 3 April 08:00, before the mail is due, fills
         # the day: the policy now asks for the mail on 4 April 08:00, and the deadline follows.
         "Y": [
@@ -147,17 +154,20 @@ def test_a_cap_moves_a_deadline_only_when_something_happens() -> None:
             touch("Y", "2025-04-04T08:00:00+08:00", "email"),
         ],
     }
-    result = simulate(Engine(parse_policy(CAPPED)), {k: lead(k) for k in "XY"}, events)
+    result = simulate(Engine(parse_policy(CAPPED)), {k: lead(k) for k in "XYZ"}, events)
     found = {(o.lead_id, o.rule): o for o in result.obligations}
     assert {key: o.outcome for key, o in found.items()} == {
         ("X", "call"): "missed",
         ("X", "mail"): "late",
         ("Y", "call"): "on_time",
         ("Y", "mail"): "on_time",
+        ("Z", "call"): "late",
+        ("Z", "mail"): "on_time",
     }
     assert found[("X", "mail")].deadline == at("2025-04-03T10:00:00+08:00")
     assert found[("X", "mail")].late_by == timedelta(hours=26)
     assert found[("Y", "mail")].deadline == at("2025-04-04T08:00:00+08:00")
+    assert found[("Z", "mail")].deadline == at("2025-04-04T15:00:00+08:00")
 
 
 def test_a_greeting_not_sent_on_its_day_is_missed_and_the_next_occasion_is_a_new_one() -> None:
