@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cadence.engine.compiled import CompiledCap, CompiledPolicy
@@ -41,18 +42,16 @@ def place(
     for due, _, proposal in placing:
         channel = proposal.channel
         assert channel is not None
-        working, quiet = policy.windows[channel]
         relevant = [cap for cap in active if channel in cap.channels]
+        # When it can be made: an overdue contact at the first moment from now that its hours
+        # allow (a call overdue on Saturday evening is made on Monday morning), for the caps.
+        made = now
+        if relevant and due < now:
+            made = _allowed(policy, memo, channel, now, zone)
         for _ in range(_MAX_ROUNDS):
-            key = ("allowed", channel, due)
-            moved: float | None = memo.get(key)
-            if moved is None:
-                local = policy.calendar.next_allowed(
-                    datetime.fromtimestamp(due, zone), working_hours=working, quiet=quiet
-                )
-                moved = memo[key] = local.timestamp()
+            moved = _allowed(policy, memo, channel, due, zone)
             for cap in relevant:
-                moved = _past_cap(policy, cap, counted[cap.id], moved, now, zone)
+                moved = _past_cap(policy, cap, counted[cap.id], moved, made, zone)
             if moved == due:
                 break
             due = moved
@@ -65,7 +64,27 @@ def place(
             proposal.due = datetime.fromtimestamp(due, zone)
             proposal.stamp = due
         for cap in relevant:
-            insort(counted[cap.id], max(due, now))
+            insort(counted[cap.id], max(due, made))
+
+
+def _allowed(
+    policy: CompiledPolicy,
+    memo: dict[tuple[Any, ...], Any],
+    channel: str,
+    at: float,
+    zone: ZoneInfo,
+) -> float:
+    """The first moment at or after ``at`` that the channel's quiet and working hours allow
+    (remembered in the lead's ``memo``)."""
+    key = ("allowed", channel, at)
+    found = memo.get(key)
+    if found is None:
+        working, quiet = policy.windows[channel]
+        local = policy.calendar.next_allowed(
+            datetime.fromtimestamp(at, zone), working_hours=working, quiet=quiet
+        )
+        found = memo[key] = local.timestamp()
+    return float(found)
 
 
 def _by_due(row: tuple[float, int, Proposal]) -> tuple[float, int]:
@@ -89,12 +108,13 @@ def _past_cap(
     cap: CompiledCap,
     times: list[float],
     due: float,
-    now: float,
+    made: float,
     zone: ZoneInfo,
 ) -> float:
     """The first moment at or after ``due`` when one more contact keeps every rolling window of
-    the cap within its maximum. An overdue contact is judged at ``now``, when it can be made."""
-    start = max(due, now)
+    the cap within its maximum. An overdue contact is judged at ``made``, when it can be made
+    (the first moment from now that its hours allow)."""
+    start = max(due, made)
     at = start
     for _ in range(_MAX_ROUNDS):
         blocker = _violation(policy, cap, times, at, zone)

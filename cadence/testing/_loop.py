@@ -4,7 +4,7 @@ letter."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from hypothesis.errors import InvalidArgument
 
@@ -17,9 +17,11 @@ def carry_out(
 ) -> list[tuple[datetime, Action]]:
     """Do what the policy asks, ``steps`` times, and return the touches made.
 
-    Each step evaluates the lead as of ``now``, takes the earliest contact action (the first in
-    the contract's order), moves ``now`` to its ``due`` (or keeps ``now`` if it is overdue) and
-    adds a ``touch`` on its channel at that moment, outcome ``reached``, to the history. It stops
+    Each step evaluates the lead as of ``now``, takes the contact action that can be made first
+    (at its ``due`` or, if it is overdue, at the first moment from ``now`` that its channel's
+    quiet and working hours allow: a call overdue on Saturday evening waits for Monday morning;
+    on a tie, the first in the contract's order), moves ``now`` to that moment and adds a
+    ``touch`` on its channel then, outcome ``reached``, to the history. It stops
     early when the policy asks for no contact. Each touch is returned with the action it carried
     out. Events of ``events`` later than ``now`` count from the moment ``now`` passes them.
 
@@ -42,11 +44,23 @@ def carry_out(
         ]
         if not contacts:
             break
-        # Instants compared in UTC: datetimes sharing a zone compare by wall clock, which is
-        # wrong in the hour the clocks go back over.
-        action = min(contacts, key=lambda a: (a.due.astimezone(UTC), a.rule))
-        if action.due.astimezone(UTC) > now.astimezone(UTC):
-            now = action.due
+        # Instants compared as timestamps: datetimes sharing a zone compare by wall clock,
+        # which is wrong in the hour the clocks go back over.
+        when = [(_made_at(engine, lead, a, now), a) for a in contacts]
+        made_at, action = min(when, key=lambda row: (row[0].timestamp(), row[1].due.timestamp()))
+        now = made_at
         history.append(Event(lead.id, now, "touch", action.channel, "reached"))
         made.append((now, action))
     return made
+
+
+def _made_at(engine: Engine, lead: Lead, action: Action, now: datetime) -> datetime:
+    """When a salesperson doing as told makes a contact: at its due, or, overdue, at the first
+    moment from ``now`` that its channel's hours allow (in the lead's zone)."""
+    if action.due.timestamp() > now.timestamp():
+        return action.due
+    assert action.channel is not None
+    compiled = engine._compiled
+    working, quiet = compiled.windows[action.channel]
+    local = now.astimezone(engine.zone_of(lead))
+    return compiled.calendar.next_allowed(local, working_hours=working, quiet=quiet)

@@ -12,6 +12,7 @@ from cadence import load_policy
 from cadence.engine import Engine
 from cadence.policy import parse_policy
 from cadence.records import Action, Event, Lead
+from cadence.testing import carry_out
 
 CST = timezone(timedelta(hours=8))  # Asia/Shanghai has no DST: a fixed offset reads plainly
 
@@ -200,6 +201,36 @@ rules:
     ]
     actions = e.next_actions(LEAD, history, at("2025-05-06", "10:00"))
     assert actions[0].due == at("2025-05-07", "09:00")
+
+
+def test_an_overdue_call_counts_against_a_cap_when_working_hours_allow_it() -> None:
+    # Captured on Thursday 12 June 17:00. On Saturday 14 June 20:00 the call (due Friday 17:00)
+    # and the mail (due Saturday 17:00) are both overdue. Calls wait for working hours, so the
+    # call will be made on Monday 09:00; the mail can go now: 37 hours apart, within the cap.
+    # (Counting the call as made now, as before, put the mail on Sunday 20:00: done so, the
+    # call on Monday 09:00 came 13 hours after it, over the cap.)
+    e = engine("""
+working_hours: {start: "09:00", end: "18:00", channels: [phone]}
+caps: [{id: one-a-day, max: 1, within: 1 day}]
+rules:
+  - id: call
+    obligation: {after: captured, within: 1 day, channel: phone}
+  - id: mail
+    obligation: {after: captured, within: 2 days, channel: email}
+""")
+    lead = Lead("L1", at("2025-06-12", "17:00"), owner="Ann", manager="Max")
+    now = at("2025-06-14", "20:00")
+    actions = e.next_actions(lead, [], now)
+    assert [(a.rule, a.due, a.overdue) for a in actions] == [
+        ("call", at("2025-06-13", "17:00"), True),
+        ("mail", at("2025-06-14", "17:00"), True),
+    ]
+    # A salesperson doing as told (cadence.testing.carry_out) mails now and calls on Monday.
+    made = carry_out(e, lead, [], now, steps=2)
+    assert [(when, action.rule) for when, action in made] == [
+        (now, "mail"),
+        (at("2025-06-16", "09:00"), "call"),
+    ]
 
 
 def test_opt_out_of_a_channel_removes_it_and_a_full_opt_out_removes_everything() -> None:
