@@ -241,6 +241,12 @@ class CompiledPolicy:
             timeless,
         )
 
+    def allowed_from(self, channel: str, t: datetime) -> datetime:
+        """The first moment at or after ``t`` that the channel's quiet and working hours allow,
+        in ``t``'s zone (``t`` itself when they allow it)."""
+        working, quiet = self.windows[channel]
+        return self.calendar.next_allowed(t, working_hours=working, quiet=quiet)
+
     def grade_of(self, state: LeadState) -> str | None:
         """The lead's grade: the explicit one, else the first grade whose tests hold."""
         if state.explicit_grade is not None:

@@ -79,11 +79,9 @@ def _allowed(
     key = ("allowed", channel, at)
     found = memo.get(key)
     if found is None:
-        working, quiet = policy.windows[channel]
-        local = policy.calendar.next_allowed(
-            datetime.fromtimestamp(at, zone), working_hours=working, quiet=quiet
-        )
-        found = memo[key] = local.timestamp()
+        found = memo[key] = policy.allowed_from(
+            channel, datetime.fromtimestamp(at, zone)
+        ).timestamp()
     return float(found)
 
 

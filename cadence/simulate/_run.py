@@ -56,7 +56,8 @@ class Obligation:
     the first moment after it was asked that the quiet and working hours allow: it could not
     be met before it existed. When the policy later asks for it later still, with nothing done
     (a cap filled up in between), the deadline follows; in an audit, a hold that time alone
-    brings only if the contacts it waits behind were in fact made (:meth:`LeadRun._held_back`)."""
+    brings only if another contact was in fact made first
+    (:meth:`LeadRun._made_first_elsewhere`)."""
 
     lead_id: str
     rule: str
@@ -269,13 +270,18 @@ class LeadRun:
                 # Asked for later, and nothing met it: the policy moved it (a cap filled up
                 # before it was due; once overdue, it stays late whatever the policy says).
                 deadline = obligation.deadline.timestamp()
-                if moment <= deadline < still_due and self._held_back(obligation, types):
+                time_alone = not (self.follow or types)  # nothing happened to the lead now
+                if moment <= deadline < still_due and (
+                    not time_alone or self._made_first_elsewhere(obligation)
+                ):
                     obligation.deadline = still.due
-                    following = self._next_event()
-                    if types or self.follow or following is None or following.stamp <= still_due:
-                        self._visit(still_due, obligation)
-                    else:  # time alone holds it back until something happens to the lead
+                    left = self.position < len(self.history)
+                    following = self.history[self.position] if left else None
+                    if time_alone and following is not None and following.stamp > still_due:
+                        # Time alone holds it back until something happens to the lead.
                         obligation.deadline = following.at.astimezone(still.due.tzinfo)
+                    else:
+                        self._visit(still_due, obligation)
                 continue  # asked for later, but nothing met it: moved, still the same one
             del self.open[key]
             obligation.resolved_at = now
@@ -314,35 +320,23 @@ class LeadRun:
                 if escalated > moment:
                     self._visit(escalated + 1, obligation)
 
-    def _held_back(self, obligation: Obligation, types: set[str]) -> bool:
-        """Whether the policy, asking now for ``obligation`` later, held it back for something
-        real: an event at this moment (a touch that filled a cap) or, in an audit, a contact on
-        another channel that the history makes before the next one on its own. With time
-        alone, the engine holds a contact back behind overdue ones, which it counts as made
-        now; if nobody made them first, the deadline must not follow them (it would, again and
-        again). Follow mode makes every contact it holds one back behind."""
-        if self.follow or types:
-            return True
-        own = obligation.channel
+    def _made_first_elsewhere(self, obligation: Obligation) -> bool:
+        """Audit: whether the history's next touch is on another channel than the obligation's.
+        As time alone passes, the engine holds a contact back behind overdue ones, counted as
+        made as soon as their hours allow; the hold was real only if the salesperson did make
+        another contact first. Otherwise the deadline must not follow it (behind contacts that
+        nobody makes, it would follow again and again)."""
         for event in self.history[self.position :]:
             if event.type == "touch":
-                return event.channel != own
+                return event.channel != obligation.channel
         return False
-
-    def _next_event(self) -> Event | None:
-        """The next event of the history, after the moment visited (``None``: none left)."""
-        return self.history[self.position] if self.position < len(self.history) else None
 
     def _deadline(self, action: Action, now: datetime) -> datetime:
         if action.due.timestamp() > now.timestamp():
             return action.due
         if action.kind != "contact" or action.channel is None:
             return now
-        working, quiet = self.engine._compiled.windows[action.channel]
-        local = now.astimezone(action.due.tzinfo)
-        return self.engine._compiled.calendar.next_allowed(
-            local, working_hours=working, quiet=quiet
-        )
+        return self.engine._compiled.allowed_from(action.channel, now.astimezone(action.due.tzinfo))
 
     def _to_do(self, actions: Sequence[Action], now: datetime, gate: Gate | None) -> list[Action]:
         """Follow mode: the contacts and tasks due by now that capacity allows now (the others
@@ -360,9 +354,7 @@ class LeadRun:
             if waiting is not None and waiting.timestamp() > moment:
                 continue
             if action.channel is not None:  # overdue: at the next moment the hours allow
-                working, quiet = compiled.windows[action.channel]
-                local = now.astimezone(action.due.tzinfo)
-                hours = compiled.calendar.next_allowed(local, working_hours=working, quiet=quiet)
+                hours = compiled.allowed_from(action.channel, now.astimezone(action.due.tzinfo))
                 if hours.timestamp() > moment:
                     self.deferred[key] = hours
                     self._visit(hours.timestamp())

@@ -60,7 +60,4 @@ def _made_at(engine: Engine, lead: Lead, action: Action, now: datetime) -> datet
     if action.due.timestamp() > now.timestamp():
         return action.due
     assert action.channel is not None
-    compiled = engine._compiled
-    working, quiet = compiled.windows[action.channel]
-    local = now.astimezone(engine.zone_of(lead))
-    return compiled.calendar.next_allowed(local, working_hours=working, quiet=quiet)
+    return engine._compiled.allowed_from(action.channel, now.astimezone(engine.zone_of(lead)))
