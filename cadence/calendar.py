@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Final
@@ -263,7 +263,14 @@ class BusinessCalendar:
         working day inside those hours (which must not cross midnight). Windows are read on the
         wall clock of ``t``'s zone. ``ValueError`` if the windows leave no moment of the day free.
         """
-        tz = _zone_of(t)
+        return self.allowed_finder(working_hours, quiet)(t)
+
+    def allowed_finder(
+        self, working_hours: TimeWindow | None, quiet: Sequence[TimeWindow]
+    ) -> Callable[[datetime], datetime]:
+        """:meth:`next_allowed` for fixed windows, checked once: a function of ``t`` (a compiled
+        policy keeps one per channel, so that each call does not check the windows again).
+        ``ValueError`` at once if the windows leave no moment of the day free."""
         if working_hours is not None and working_hours.end <= working_hours.start:
             raise ValueError(
                 f"working hours must end after they start on the same day, got "
@@ -271,13 +278,21 @@ class BusinessCalendar:
             )
         if not _some_time_free(working_hours, quiet):
             raise ValueError("no allowed moment: quiet hours cover all of the day's allowed hours")
-        current = t
-        for _ in range(_MAX_ROUNDS + 4 * len(quiet)):
-            moved = self._first_violation(current, tz, working_hours, quiet)
-            if moved is None:
-                return current
-            current = moved
-        raise ValueError(f"no allowed moment found after {t.isoformat()}")
+        windows = tuple(quiet)
+        rounds = _MAX_ROUNDS + 4 * len(windows)
+        first_violation = self._first_violation
+
+        def first_allowed(t: datetime) -> datetime:
+            tz = _zone_of(t)
+            current = t
+            for _ in range(rounds):
+                moved = first_violation(current, tz, working_hours, windows)
+                if moved is None:
+                    return current
+                current = moved
+            raise ValueError(f"no allowed moment found after {t.isoformat()}")
+
+        return first_allowed
 
     # -- private -------------------------------------------------------------------------------
 

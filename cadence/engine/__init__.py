@@ -135,16 +135,19 @@ class Engine:
             proposals.extend(found)
             if explain:
                 verdicts.append(verdict())
-        asked = [p.due for p in proposals] if explain else []
-        place(policy, state, proposals, decision.caps)
-        if explain:
-            verdicts = _with_moves(verdicts, proposals, asked, state)
+        moves = place(policy, state, proposals, decision.caps)
         zone = state.zone
+        if explain:
+            verdicts = _with_moves(verdicts, proposals, moves, zone)
         now_stamp = state.now.timestamp()
         decided_by = self.fingerprint
         ordered: list[tuple[float, str, Action]] = []
-        for p in proposals:
-            stamp = p.stamp
+        for index, p in enumerate(proposals):
+            moved = moves.get(index)
+            if moved is None:
+                stamp, due = p.stamp, p.due.astimezone(zone)
+            else:
+                stamp, due = moved, datetime.fromtimestamp(moved, zone)
             rule_id = p.rule.rule.id
             action = Action(
                 lead.id,
@@ -153,7 +156,7 @@ class Engine:
                 p.kind,
                 p.channel,
                 p.assignee,
-                p.due.astimezone(zone),
+                due,
                 stamp < now_stamp,
                 p.reason,
                 decided_by,
@@ -192,13 +195,13 @@ def _check_now(now: datetime) -> None:
 
 
 def _with_moves(
-    verdicts: list[Verdict], proposals: list[Proposal], asked: list[datetime], state: LeadState
+    verdicts: list[Verdict], proposals: list[Proposal], moves: Mapping[int, float], zone: ZoneInfo
 ) -> list[Verdict]:
-    """Verdicts that also say where quiet hours, working hours or caps moved a contact."""
+    """Verdicts that also say where quiet hours, working hours or caps moved a contact
+    (``moves``: the new due time of each proposal moved, by its index)."""
     moved: dict[str, str] = {}
-    for proposal, before in zip(proposals, asked, strict=True):
-        if proposal.due != before:
-            moved[proposal.rule.rule.id] = when(proposal.due, state.zone)
+    for index, stamp in sorted(moves.items()):
+        moved[proposals[index].rule.rule.id] = when(datetime.fromtimestamp(stamp, zone), zone)
     return [
         replace(v, text=f"{v.text}; moved to {moved[v.rule]} by quiet hours, working hours or caps")
         if v.rule in moved

@@ -5,6 +5,7 @@ Everything here is immutable after construction, so one compiled policy can serv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from cadence.engine.conditions import (
     compile_condition,
     compile_event_match,
     reads_now,
+    types_read,
 )
 from cadence.engine.state import LeadState
 from cadence.policy.conditions import Condition, EventMatch
@@ -99,6 +101,11 @@ class CompiledRule:
     #: greeting (whose next occasion is counted from today). An obligation's escalations are
     #: apart: they are added at every evaluation (see :func:`cadence.engine.rules.apply_rule`).
     timeless: bool
+    #: The event types whose events applying the rule looks at (its anchor, what meets or counts
+    #: for it, the touches, its conditions, ``stage`` when they test the stage); besides them it
+    #: reads only the lead's grade, owner, consent and attributes. An event of another type
+    #: changes nothing it asks.
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +154,11 @@ class CompiledPolicy:
                 if q.channels is None or channel in q.channels
             )
             self.windows[channel] = (working, quiet)
+        #: Per channel, the first moment its hours allow (:meth:`allowed_from`), windows checked
+        #: once here; windows that leave no moment free raise when a contact on it is placed.
+        self._first_allowed = {
+            channel: _finder(self.calendar, *windows) for channel, windows in self.windows.items()
+        }
         self.grades: tuple[tuple[str, float | None, Predicate | None], ...] = tuple(
             (g.grade, g.min_score, self._condition(g.when)) for g in policy.grades
         )
@@ -229,6 +241,13 @@ class CompiledPolicy:
         elif rule.sequence is not None:
             conditions += [step.when for step in rule.sequence.steps]
         timeless = rule.greeting is None and not any(reads_now(c) for c in conditions)
+        # Besides its matchers, a rule may look at the touches: what meets an obligation without
+        # met_by, a cadence's last touch and the touches after a switch, a sequence's steps.
+        reads = {m.event for m in matchers.values()}
+        if not (rule.obligation is not None and rule.obligation.met_by):
+            reads.add("touch")
+        for condition in conditions:
+            reads |= types_read(condition)
         return CompiledRule(
             rule,
             order,
@@ -239,13 +258,13 @@ class CompiledPolicy:
             channel,
             steps,
             timeless,
+            tuple(sorted(reads)),
         )
 
     def allowed_from(self, channel: str, t: datetime) -> datetime:
         """The first moment at or after ``t`` that the channel's quiet and working hours allow,
         in ``t``'s zone (``t`` itself when they allow it)."""
-        working, quiet = self.windows[channel]
-        return self.calendar.next_allowed(t, working_hours=working, quiet=quiet)
+        return self._first_allowed[channel](t)
 
     def grade_of(self, state: LeadState) -> str | None:
         """The lead's grade: the explicit one, else the first grade whose tests hold."""
@@ -258,3 +277,19 @@ class CompiledPolicy:
                 continue
             return grade
         return None
+
+
+def _finder(
+    calendar: BusinessCalendar, working: TimeWindow | None, quiet: tuple[TimeWindow, ...]
+) -> Callable[[datetime], datetime]:
+    """The calendar's first-allowed-moment function for one channel's windows; for windows that
+    leave no moment free, one that raises the calendar's error when it is called."""
+    try:
+        return calendar.allowed_finder(working, quiet)
+    except ValueError as error:
+        message = str(error)
+
+        def refuse(t: datetime) -> datetime:
+            raise ValueError(message)
+
+        return refuse

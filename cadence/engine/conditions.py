@@ -65,6 +65,28 @@ def reads_now(condition: Condition | None) -> bool:
     return any(reads_now(sub) for sub in (*(c.all_ or ()), *(c.any_ or ()), c.not_))
 
 
+def types_read(condition: Condition | None) -> frozenset[str]:
+    """The event types whose events a condition looks at (besides the lead's grade and
+    attributes, and the anchor it is given): its event tests, the last touch, and ``stage``
+    when it tests the stage (which the stage events set)."""
+    if condition is None:
+        return frozenset()
+    c = condition
+    found: set[str] = set()
+    if c.stage is not None or c.stage_not is not None:
+        found.add("stage")
+    for test in (c.happened, c.not_happened):
+        if test is not None:
+            found.add(test.event)
+            if test.since is not None:
+                found.add(test.since)
+    if c.last_touch is not None:
+        found.add("touch")
+    for sub in (*(c.all_ or ()), *(c.any_ or ()), c.not_):
+        found |= types_read(sub)
+    return frozenset(found)
+
+
 def compile_condition(condition: Condition, calendar: BusinessCalendar) -> Predicate:
     """Compile a condition into one predicate: every key given must hold."""
     tests: list[Predicate] = []

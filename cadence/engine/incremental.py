@@ -33,7 +33,7 @@ class Replayed:
     checks and its lock, for a caller that adds the lead's own events in time order (the
     simulator's replay of a lead). :class:`LeadTracker` is built on it."""
 
-    __slots__ = ("answers", "engine", "fold", "lead", "memo", "state", "zone")
+    __slots__ = ("answers", "engine", "fold", "kept", "lead", "memo", "state", "zone")
 
     def __init__(self, engine: Engine, lead: Lead) -> None:
         self.engine = engine
@@ -45,6 +45,9 @@ class Replayed:
         #: What the rules asked for this very history
         #: (:attr:`cadence.engine.state.LeadState.answers`).
         self.answers: dict[tuple[Any, ...], Any] = {}
+        #: What the rules asked, by the part of the history each reads
+        #: (:attr:`cadence.engine.state.LeadState.kept`): kept while events are added in order.
+        self.kept: dict[tuple[Any, ...], Any] = {}
         #: The state of the history as folded in, handed to each evaluation with its ``now``
         #: (made afresh when an event is added: nothing an evaluation keeps refers to it).
         self.state: LeadState | None = None
@@ -63,6 +66,7 @@ class Replayed:
     def refold(self, events: Iterable[Event]) -> None:
         """Fold in the whole history again (in time order), as if from the start."""
         self.answers.clear()  # remembered for the history as it was
+        self.kept.clear()  # keyed by how many events of a type: only while the history grows
         fold = Fold(self.lead)
         fold.extend(in_time_order(events))
         self.fold = fold
@@ -71,10 +75,14 @@ class Replayed:
     def actions(self, now: datetime) -> list[Action]:
         """The actions as of ``now``, which carries an offset and is not before :attr:`last`."""
         if len(self.memo) > _MEMO_LIMIT:
-            self.memo.clear()  # a long-lived lead: keep its cache small
+            self.memo.clear()  # a long-lived lead: keep its caches small
+        if len(self.kept) > _MEMO_LIMIT:
+            self.kept.clear()
         state = self.state
         if state is None:
-            state = self.state = self.fold.state(self.lead, now, self.zone, self.memo, self.answers)
+            state = self.state = self.fold.state(
+                self.lead, now, self.zone, self.memo, self.answers, self.kept
+            )
         else:
             state.now = now.astimezone(self.zone)
         return self.engine._evaluate(self.lead, state)[0]

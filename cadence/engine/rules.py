@@ -22,7 +22,9 @@ from cadence.records import ActionKind, Event
 
 @dataclass(slots=True)
 class Proposal:
-    """An action a rule asks for, before scheduling moves its due time."""
+    """An action a rule asks for, before scheduling moves its due time. Never changed once made:
+    the proposals of a rule are kept and handed to later evaluations of the lead (scheduling
+    says where each must move, :func:`cadence.engine.schedule.place`)."""
 
     rule: CompiledRule
     kind: ActionKind
@@ -31,7 +33,7 @@ class Proposal:
     reason: str
     refs: tuple[str, ...]
     assignee: str | None
-    #: ``due`` as a POSIX timestamp (scheduling moves both).
+    #: ``due`` as a POSIX timestamp.
     stamp: float
 
 
@@ -120,39 +122,35 @@ def refused(rule: CompiledRule, why: str) -> Result:
 def apply_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
     """Apply a rule whose ``when`` and ``until`` allow it: its proposals and its verdict.
 
-    What a timeless rule (:attr:`CompiledRule.timeless`) asks is remembered in the lead's
-    ``answers`` for as long as its history and grade stay the same, so that the evaluations of
-    one lead at later moments (a tracker, a simulation) do not work it out again; an
-    obligation's escalations, which fall due with time, are added afresh each time."""
+    What a timeless rule (:attr:`CompiledRule.timeless`) asks is kept in the lead's ``kept``
+    under the part of the history it reads (the lead's grade, owner and consent, and how many
+    events there are of each type in :attr:`CompiledRule.reads`), so that the evaluations of
+    one lead at later moments (a tracker, a simulation) do not work it out again, after events of
+    other types either; an obligation's escalations, which fall due with time, are added afresh
+    each time."""
     if not rule.timeless:
         proposals, verdict = _apply(policy, rule, state)
     else:
-        key = ("rule", rule.order, len(state.events), state.grade)
-        remembered: tuple[tuple[Proposal, ...], Callable[[], Verdict]] | None = state.answers.get(
+        by_type = state.by_type  # the capture, also read, is the same at every evaluation
+        key = (
+            "rule",
+            rule.order,
+            state.grade,
+            state.owner,
+            state.blocked,
+            *[len(by_type.get(t, ())) for t in rule.reads],
+        )
+        remembered: tuple[tuple[Proposal, ...], Callable[[], Verdict]] | None = state.kept.get(
             key
         )
         if remembered is None:
             proposals, verdict = _apply(policy, rule, state)
-            state.answers[key] = (tuple(map(_copy, proposals)), verdict)
+            state.kept[key] = (tuple(proposals), verdict)
         else:
-            proposals, verdict = list(map(_copy, remembered[0])), remembered[1]
+            proposals, verdict = list(remembered[0]), remembered[1]
     if proposals and rule.kind == "obligation":
         proposals.extend(_escalations(policy, rule, state, proposals[0]))
     return proposals, verdict
-
-
-def _copy(proposal: Proposal) -> Proposal:
-    # Scheduling moves a proposal's due time in place: a remembered one is handed out as a copy.
-    return Proposal(
-        proposal.rule,
-        proposal.kind,
-        proposal.channel,
-        proposal.due,
-        proposal.reason,
-        proposal.refs,
-        proposal.assignee,
-        proposal.stamp,
-    )
 
 
 def _apply(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
@@ -411,13 +409,13 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         return [], _verdict(rule, False, lambda: f"greets on {spec.channel}, opted out")
     today = state.now.date()
     # The next occasion found from `today` is the next one from any later day up to it, as long
-    # as the history is the same (no touch greeted it): remembered for those days.
-    key = ("greeting", rule.order, len(state.events))
+    # as no touch greeted it and the owner is the same: kept for those days (the lead's `kept`).
+    key = ("greeting", rule.order, len(state.touches), state.owner)
     remembered: tuple[date, date, tuple[Proposal, ...], Callable[[], Verdict]] | None = (
-        state.answers.get(key)
+        state.kept.get(key)
     )
     if remembered is not None and remembered[0] <= today <= remembered[1]:
-        return list(map(_copy, remembered[2])), remembered[3]
+        return list(remembered[2]), remembered[3]
     first = max(today, state.captured.at.date())
     greeted = {
         e.at.astimezone(state.zone).date() for e in state.touches if e.channel == spec.channel
@@ -439,7 +437,7 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     reason = f"{_ask(rule, f'Send {name} greetings by {spec.channel}')} on {day:%Y-%m-%d}."
     proposal = _proposal(rule, state, "contact", spec.channel, due, reason)
     verdict = _verdict(rule, True, lambda: f"next greeting: {name} on {day:%Y-%m-%d}")
-    state.answers[key] = (today, day, (_copy(proposal),), verdict)
+    state.kept[key] = (today, day, (proposal,), verdict)
     return [proposal], verdict
 
 

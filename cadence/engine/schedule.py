@@ -24,22 +24,29 @@ _MAX_ROUNDS = 200
 
 def place(
     policy: CompiledPolicy, state: LeadState, proposals: list[Proposal], caps: frozenset[str]
-) -> None:
-    """Move each contact's ``due`` to the first allowed moment, in place, keeping the caps whose
-    ids are in ``caps`` (the ones whose ``when`` holds for this lead).
+) -> dict[int, float]:
+    """Where each contact must move to be due at the first allowed moment, keeping the caps whose
+    ids are in ``caps`` (the ones whose ``when`` holds for this lead): the new due time of each
+    contact that moves, by its index in ``proposals``, as a POSIX timestamp.
 
-    Instants are worked with as POSIX timestamps (comparing them is cheap and never by wall
-    clock); each moved ``due`` is written back in the lead's zone, with its ``stamp``."""
-    contacts = [p for p in proposals if p.kind == "contact" and p.channel is not None]
+    The proposals themselves are left as they are (what a rule asked is kept and shared by the
+    evaluations of a lead). Instants are worked with as POSIX timestamps (comparing them is
+    cheap and never by wall clock)."""
+    moves: dict[int, float] = {}
+    contacts = [
+        (p.stamp, p.rule.order, index, p)
+        for index, p in enumerate(proposals)
+        if p.kind == "contact" and p.channel is not None
+    ]
     if not contacts:
-        return
+        return moves
     zone = state.zone
     memo = state.memo
     now = state.now.timestamp()
     active = [cap for cap in policy.caps if cap.id in caps]
     counted = {cap.id: _touches(state, cap) for cap in active}
-    placing = sorted(((p.stamp, p.rule.order, p) for p in contacts), key=_by_due)
-    for due, _, proposal in placing:
+    contacts.sort(key=_by_due)
+    for due, _, index, proposal in contacts:
         channel = proposal.channel
         assert channel is not None
         relevant = [cap for cap in active if channel in cap.channels]
@@ -61,10 +68,10 @@ def place(
                 "working hours and caps"
             )
         if due != proposal.stamp:
-            proposal.due = datetime.fromtimestamp(due, zone)
-            proposal.stamp = due
+            moves[index] = due
         for cap in relevant:
             insort(counted[cap.id], max(due, made))
+    return moves
 
 
 def _allowed(
@@ -85,17 +92,17 @@ def _allowed(
     return float(found)
 
 
-def _by_due(row: tuple[float, int, Proposal]) -> tuple[float, int]:
+def _by_due(row: tuple[float, int, int, Proposal]) -> tuple[float, int]:
     return row[0], row[1]
 
 
 def _touches(state: LeadState, cap: CompiledCap) -> list[float]:
     """The instants (timestamps) of the lead's touches that count against a cap, in order (a
-    fresh list: placing contacts adds to it)."""
+    fresh list: placing contacts adds to it). Kept while the lead's touches stay the same."""
     key = ("cap touches", cap.id, len(state.touches))
-    found: list[float] | None = state.answers.get(key)
+    found: list[float] | None = state.kept.get(key)
     if found is None:
-        found = state.answers[key] = sorted(
+        found = state.kept[key] = sorted(
             e.stamp for e in state.touches if e.channel in cap.channels
         )
     return list(found)

@@ -51,6 +51,11 @@ class LeadState:
     #: :func:`cadence.engine.rules.apply_rule`): shared by the evaluations of one lead at
     #: later moments, and started afresh whenever an event is added.
     answers: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    #: What the rules asked, keyed by the part of the history they read (how many events of
+    #: each type they look at, see :attr:`cadence.engine.compiled.CompiledRule.reads`): kept
+    #: across events of other types, as long as the history only grows (a lead's history
+    #: folded in time order); started afresh when it is replayed from the start.
+    kept: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def of_type(self, event_type: str) -> list[Event]:
         """The lead's events of one type up to now, oldest first (``captured`` included)."""
@@ -143,10 +148,11 @@ class Fold:
         zone: ZoneInfo,
         memo: dict[tuple[Any, ...], Any] | None = None,
         answers: dict[tuple[Any, ...], Any] | None = None,
+        kept: dict[tuple[Any, ...], Any] | None = None,
     ) -> LeadState:
         """The lead as of ``now``, which must not be before the latest event folded in;
-        ``memo`` and ``answers`` are what earlier evaluations of the lead remembered (see
-        :attr:`LeadState.memo` and :attr:`LeadState.answers`)."""
+        ``memo``, ``answers`` and ``kept`` are what earlier evaluations of the lead remembered
+        (see :attr:`LeadState.memo`, :attr:`LeadState.answers` and :attr:`LeadState.kept`)."""
         captured = self.captured
         if captured is None or captured.at.tzinfo is not zone:
             captured = self.captured = Event(lead.id, lead.captured_at.astimezone(zone), CAPTURED)
@@ -166,6 +172,7 @@ class Fold:
             attributes=lead.attributes,
             memo={} if memo is None else memo,
             answers={} if answers is None else answers,
+            kept={} if kept is None else kept,
         )
 
 

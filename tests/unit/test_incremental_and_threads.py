@@ -35,6 +35,47 @@ def test_in_order_events_are_folded_in_without_a_replay() -> None:
     assert tracker.next_actions(NOW) == engine.next_actions(lead, events, NOW)
 
 
+READS = """
+policy: reads
+timezone: Asia/Shanghai
+stages: [new, quoted]
+events: [quote_sent, complaint]
+rules:
+  - id: first-contact
+    obligation:
+      after: captured
+      within: 7 days
+      channel:
+        - {when: {stage: quoted}, use: visit}
+        - {when: {happened: {event: quote_sent}}, use: phone}
+        - {use: email}
+"""
+
+
+def test_what_a_rule_asked_is_kept_only_across_events_it_does_not_read() -> None:
+    # The rule reads the stage and the quotes (through its channel choice) and the touches:
+    # a complaint changes nothing it asks, a quote and a change of stage change its channel.
+    engine = cadence.Engine(cadence.parse_policy(READS))
+    captured = datetime.fromisoformat("2025-04-01T10:00:00+08:00")
+    lead = cadence.Lead("L1", captured, owner="Lin Na")
+    rule = engine._compiled.rules[0]
+    assert rule.reads == ("captured", "quote_sent", "stage", "touch")
+    tracker = engine.track(lead)
+
+    def channel_after(event_type: str, hours: int, value: str | None = None) -> str | None:
+        at = captured + timedelta(hours=hours)
+        tracker.add(cadence.Event("L1", at, event_type, value=value))
+        (action,) = tracker.next_actions(at)
+        assert [action] == engine.next_actions(lead, tracker.events, at)
+        return action.channel
+
+    assert channel_after("complaint", 1) == "email"
+    assert channel_after("quote_sent", 2) == "phone"
+    assert channel_after("complaint", 3) == "phone"
+    assert channel_after("stage", 4, "quoted") == "visit"
+    assert tracker.full_replays == 0
+
+
 def test_a_late_event_or_an_early_now_replays_the_history() -> None:
     engine = cadence.Engine(POLICY)
     lead, events = _busiest()

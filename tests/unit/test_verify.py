@@ -190,10 +190,10 @@ def test_finds_an_engine_that_keeps_quiet_hours_in_the_policys_zone(
     shanghai = ZoneInfo("Asia/Shanghai")
     place = cadence.engine.place
 
-    def in_the_policys_zone(compiled: Any, state: Any, *rest: Any) -> None:
+    def in_the_policys_zone(compiled: Any, state: Any, *rest: Any) -> dict[int, float]:
         zone, state.zone = state.zone, shanghai
         try:
-            place(compiled, state, *rest)
+            return place(compiled, state, *rest)
         finally:
             state.zone = zone
 
