@@ -42,6 +42,7 @@ from cadence.simulate._run import (
     escalation_delays,
     meeting_types,
     occasion_rules,
+    renewed_rules,
     run_all,
 )
 
@@ -131,12 +132,15 @@ def simulate(
     delays = escalation_delays(engine)
     meeting = meeting_types(engine)
     occasions = occasion_rules(engine)
+    renewed = renewed_rules(engine)
     doing = Doing(engine)
     gate = Capacity(engine, capacity) if capacity is not None else None
 
     def run_of(lead: Lead) -> LeadRun:
         history = _history(events.get(lead.id, ()), follow)
-        return LeadRun(engine, lead, history, follow, last, delays, meeting, doing, occasions)
+        return LeadRun(
+            engine, lead, history, follow, last, delays, meeting, doing, occasions, renewed=renewed
+        )
 
     until = finish.timestamp()
     simulated = [

@@ -125,6 +125,9 @@ class LeadRun:
     meeting_types: Mapping[str, frozenset[str]]  # per rule: the event types that meet it
     carried_by: Callable[[Action, datetime], Event]  # follow mode: the event that does an action
     occasions: frozenset[str]  # the rules that ask for one day each time (greetings)
+    # The rules whose contact or task, asked again with another reason (a greeting's next
+    # occasion, an obligation started again by a later event), is a new obligation.
+    renewed: frozenset[str] = frozenset()
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
     # What is asked and not yet met or ended, with its due time as a POSIX timestamp.
@@ -256,11 +259,14 @@ class LeadRun:
             if (
                 still is not None
                 and not meets
-                and obligation.rule in self.occasions
+                and obligation.rule in self.renewed
+                and obligation.kind in ("contact", "task")
                 and still.reason != obligation.reason
             ):
-                # A greeting asked for its next occasion: the day of this one is over, missed
-                # if it was due (ended if the policy itself held it past its day).
+                # A greeting asked for its next occasion (the day of this one is over), or an
+                # obligation started again by a later event (a second promise before the first
+                # was kept): this one is missed if it was due, ended if not (or if the policy
+                # itself held a greeting past its day).
                 del self.open[key]
                 obligation.resolved_at = now
                 overdue = moment > obligation.deadline.timestamp()
@@ -417,6 +423,17 @@ class Doing:
         )
         value = match.value[0] if match.value else None
         return Event(action.lead_id, now, match.event, channel, outcome, value)
+
+
+def renewed_rules(engine: Engine) -> frozenset[str]:
+    """The rules whose contact or task, asked again with another reason, is a new obligation:
+    greetings (the next occasion) and obligations (a later event of their ``after`` starts them
+    again; what they asked for the earlier one is over, met or not)."""
+    return frozenset(
+        rule.id
+        for rule in engine.policy.rules
+        if rule.greeting is not None or rule.obligation is not None
+    )
 
 
 def occasion_rules(engine: Engine) -> frozenset[str]:

@@ -203,6 +203,47 @@ def test_a_greeting_not_sent_on_its_day_is_missed_and_the_next_occasion_is_a_new
     assert result.obligations[2].late_by == timedelta(hours=2)
 
 
+def test_an_obligation_started_again_by_a_later_event_is_a_new_one() -> None:
+    # Each promise is to be kept within 3 days. A promises on 1 April and again on 6 April, and
+    # keeps a promise on 7 April: the first was never kept by its deadline (missed), the second
+    # on time. B promises on 1 and 2 April and keeps a promise on 3 April: the first was
+    # superseded before it was due (ended), the second kept on time. Until this was fixed, A
+    # had one obligation, kept 3 days late, and B one, on time.
+    policy = parse_policy(
+        """
+        policy: promises
+        timezone: Asia/Shanghai
+        events: [promise, promise_kept]
+        rules:
+          - id: keep-promises
+            obligation:
+              after: promise
+              within: 3 days
+              task: Keep the promise
+              met_by: promise_kept
+        """
+    )
+
+    def events_of(lead_id: str, *days: tuple[str, str]) -> list[Event]:
+        return [Event(lead_id, at(f"2025-04-{day}T10:00:00+08:00"), kind) for day, kind in days]
+
+    events = {
+        "A": events_of("A", ("01", "promise"), ("06", "promise"), ("07", "promise_kept")),
+        "B": events_of("B", ("01", "promise"), ("02", "promise"), ("03", "promise_kept")),
+    }
+    until = at("2025-04-10T00:00:00+08:00")  # past the second deadline of A
+    result = simulate(Engine(policy), {k: lead(k) for k in "AB"}, events, end=until)
+    found = [(o.lead_id, o.due.date().isoformat(), o.outcome) for o in result.obligations]
+    assert sorted(found) == [
+        ("A", "2025-04-04", "missed"),
+        ("A", "2025-04-09", "on_time"),
+        ("B", "2025-04-04", "ended"),
+        ("B", "2025-04-05", "on_time"),
+    ]
+    first = next(o for o in result.obligations if o.lead_id == "A" and o.outcome == "missed")
+    assert first.resolved_at == at("2025-04-06T10:00:00+08:00")  # when the next promise came
+
+
 def test_follow_with_capacity_moves_what_does_not_fit_to_the_next_working_day() -> None:
     # Three leads of one salesperson, each to be called within 2 days, all due on Thursday
     # 3 April 10:00; with a capacity of 2 a day, the third call waits for Monday 7 April
