@@ -23,6 +23,9 @@ from cadence.policy.fingerprint import fingerprint
 from cadence.policy.models import Policy
 from cadence.records import Action, Event, Lead
 
+#: An action with its due time as a POSIX timestamp and its rule: how the engine orders them.
+Timed = tuple[float, str, Action]
+
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
@@ -119,6 +122,14 @@ class Engine:
     def _evaluate(
         self, lead: Lead, state: LeadState, *, explain: bool = False
     ) -> tuple[list[Action], LeadState, str | None, list[Verdict]]:
+        ordered, state, stopped_by, verdicts = self._evaluate_timed(lead, state, explain=explain)
+        return [row[2] for row in ordered], state, stopped_by, verdicts
+
+    def _evaluate_timed(
+        self, lead: Lead, state: LeadState, *, explain: bool = False
+    ) -> tuple[list[Timed], LeadState, str | None, list[Verdict]]:
+        """:meth:`_evaluate` with each action's due time as a POSIX timestamp and its rule:
+        ``(stamp, rule, action)`` rows in the contract's order (what a simulation reads)."""
         policy = self._compiled
         verdicts: list[Verdict] = []
         decision = self._decide(state)
@@ -141,31 +152,40 @@ class Engine:
             verdicts = _with_moves(verdicts, proposals, moves, zone)
         now_stamp = state.now.timestamp()
         decided_by = self.fingerprint
-        ordered: list[tuple[float, str, Action]] = []
+        kept = state.kept
+        ordered: list[Timed] = []
         for index, p in enumerate(proposals):
             moved = moves.get(index)
-            if moved is None:
-                stamp, due = p.stamp, p.due.astimezone(zone)
+            stamp = p.stamp if moved is None else moved
+            overdue = stamp < now_stamp
+            # A kept proposal (the same object at every evaluation until its rule is asked
+            # again) due at the same moment, overdue or not as before, is the same action.
+            key = ("action", id(p), stamp, overdue)
+            before: tuple[Proposal, Action] | None = kept.get(key)
+            if before is not None and before[0] is p:
+                action = before[1]
             else:
-                stamp, due = moved, datetime.fromtimestamp(moved, zone)
-            rule_id = p.rule.rule.id
-            action = Action(
-                lead.id,
-                rule_id,
-                p.refs,
-                p.kind,
-                p.channel,
-                p.assignee,
-                due,
-                stamp < now_stamp,
-                p.reason,
-                decided_by,
-            )
-            ordered.append((stamp, rule_id, action))
+                due = (
+                    p.due.astimezone(zone) if moved is None else datetime.fromtimestamp(moved, zone)
+                )
+                action = Action(
+                    lead.id,
+                    p.rule.rule.id,
+                    p.refs,
+                    p.kind,
+                    p.channel,
+                    p.assignee,
+                    due,
+                    overdue,
+                    p.reason,
+                    decided_by,
+                )
+                if p.kind != "escalate" and p.kind != "reassign":  # made afresh each time
+                    kept[key] = (p, action)
+            ordered.append((stamp, action.rule, action))
         # The contract's order (Action.sort_key: due, lead, rule); one lead here.
         ordered.sort(key=_by_due_and_rule)
-        actions = [row[2] for row in ordered]
-        return actions, state, None, verdicts
+        return ordered, state, None, verdicts
 
     def _decide(self, state: LeadState) -> Decision | None:
         """Set the lead's grade and return what the gate decides (``None``: opted out of every
@@ -185,7 +205,7 @@ class Engine:
         return remembered[1]
 
 
-def _by_due_and_rule(row: tuple[float, str, Action]) -> tuple[float, str]:
+def _by_due_and_rule(row: Timed) -> tuple[float, str]:
     return row[0], row[1]
 
 

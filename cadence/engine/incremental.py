@@ -22,7 +22,7 @@ from cadence.engine.state import Fold, LeadState, in_time_order, replay
 from cadence.records import Action, Event, Lead
 
 if TYPE_CHECKING:
-    from cadence.engine import Engine
+    from cadence.engine import Engine, Timed
 
 #: How many results of calendar arithmetic a tracker keeps before it starts its cache afresh.
 _MEMO_LIMIT: Final = 1024
@@ -74,6 +74,10 @@ class Replayed:
 
     def actions(self, now: datetime) -> list[Action]:
         """The actions as of ``now``, which carries an offset and is not before :attr:`last`."""
+        return [row[2] for row in self.timed(now)]
+
+    def timed(self, now: datetime) -> list[Timed]:
+        """:meth:`actions` as ``(due as a POSIX timestamp, rule, action)`` rows."""
         if len(self.memo) > _MEMO_LIMIT:
             self.memo.clear()  # a long-lived lead: keep its caches small
         if len(self.kept) > _MEMO_LIMIT:
@@ -85,7 +89,7 @@ class Replayed:
             )
         else:
             state.now = now.astimezone(self.zone)
-        return self.engine._evaluate(self.lead, state)[0]
+        return self.engine._evaluate_timed(self.lead, state)[0]
 
 
 class LeadTracker:

@@ -140,9 +140,7 @@ def apply_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> 
             state.blocked,
             *[len(by_type.get(t, ())) for t in rule.reads],
         )
-        remembered: tuple[tuple[Proposal, ...], Callable[[], Verdict]] | None = state.kept.get(
-            key
-        )
+        remembered: tuple[tuple[Proposal, ...], Callable[[], Verdict]] | None = state.kept.get(key)
         if remembered is None:
             proposals, verdict = _apply(policy, rule, state)
             state.kept[key] = (tuple(proposals), verdict)
@@ -409,17 +407,17 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         return [], _verdict(rule, False, lambda: f"greets on {spec.channel}, opted out")
     today = state.now.date()
     # The next occasion found from `today` is the next one from any later day up to it, as long
-    # as no touch greeted it and the owner is the same: kept for those days (the lead's `kept`).
-    key = ("greeting", rule.order, len(state.touches), state.owner)
+    # as no touch on its channel greeted it and the owner is the same: kept for those days (the
+    # lead's `kept`).
+    sent = [e for e in state.touches if e.channel == spec.channel]
+    key = ("greeting", rule.order, len(sent), state.owner)
     remembered: tuple[date, date, tuple[Proposal, ...], Callable[[], Verdict]] | None = (
         state.kept.get(key)
     )
     if remembered is not None and remembered[0] <= today <= remembered[1]:
         return list(remembered[2]), remembered[3]
     first = max(today, state.captured.at.date())
-    greeted = {
-        e.at.astimezone(state.zone).date() for e in state.touches if e.channel == spec.channel
-    }
+    greeted = {e.at.astimezone(state.zone).date() for e in sent}
     captured = state.captured.stamp
     while True:
         occasion: tuple[date, str] | None = None

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Final, Literal
 
 from cadence.durations import Duration
-from cadence.engine import Engine
+from cadence.engine import Engine, Timed
 from cadence.engine.incremental import Replayed
 from cadence.policy.conditions import EventMatch
 from cadence.records import Action, ActionKind, Event, Lead
@@ -182,10 +182,10 @@ class LeadRun:
         if batch:
             self._replayed.extend(batch)
         for _ in range(_MAX_ROUNDS):
-            actions = self._evaluate(now)
-            to_do = self._to_do(actions, now, gate) if self.follow else []
+            asked = self._evaluate(now)
+            to_do = self._to_do(asked, now, gate) if self.follow else []
             # An escalation asked at the very moment its obligation is being done is not one.
-            self._reconcile(actions, now, batch, escalations=not to_do)
+            self._reconcile(asked, now, batch, escalations=not to_do)
             if not to_do:
                 return
             batch = [self._do(action, now) for action in to_do]
@@ -213,11 +213,11 @@ class LeadRun:
             raise RuntimeError(f"the run of lead {self.lead.id} is finished")
         return self.replayed
 
-    def _evaluate(self, now: datetime) -> list[Action]:
+    def _evaluate(self, now: datetime) -> list[Timed]:
         # Every event visited is at or before `now` and none is earlier than those before it
         # (the made ones are made at `now`): they are folded in as they come, no replay.
         self.evaluations += 1
-        return self._replayed.actions(now)
+        return self._replayed.timed(now)
 
     def _record(self, event: Event, *, made: bool) -> None:
         if event.type == "assigned" and event.value is not None:
@@ -227,7 +227,7 @@ class LeadRun:
 
     def _reconcile(
         self,
-        actions: Sequence[Action],
+        actions: Sequence[Timed],
         now: datetime,
         batch: Iterable[Event],
         *,
@@ -240,11 +240,11 @@ class LeadRun:
         types = {e.type for e in batch}
         asked: dict[tuple[str, str, str | None, int], tuple[Action, float]] = {}
         counts: dict[tuple[str, str, str | None], int] = {}
-        for action in actions:
+        for due, _, action in actions:
             base = _key(action)
             n = counts.get(base, 0)
             counts[base] = n + 1
-            asked[(*base, n)] = (action, action.due.timestamp())
+            asked[(*base, n)] = (action, due)
         for key, (obligation, due) in list(self.open.items()):
             found = asked.get(key)
             still, still_due = found if found is not None else (None, 0.0)
@@ -344,17 +344,17 @@ class LeadRun:
             return now
         return self.engine._compiled.allowed_from(action.channel, now.astimezone(action.due.tzinfo))
 
-    def _to_do(self, actions: Sequence[Action], now: datetime, gate: Gate | None) -> list[Action]:
+    def _to_do(self, actions: Sequence[Timed], now: datetime, gate: Gate | None) -> list[Action]:
         """Follow mode: the contacts and tasks due by now that capacity allows now (the others
         are deferred to the moment the gate gives)."""
         moment = now.timestamp()
         compiled = self.engine._compiled
         chosen: dict[tuple[str, str, str | None], Action] = {}
-        for action in actions:
+        for due, _, action in actions:
             key = _key(action)
             if action.kind not in ("contact", "task") or key in chosen:
                 continue
-            if action.due.timestamp() > moment:
+            if due > moment:
                 continue
             waiting = self.deferred.get(key)
             if waiting is not None and waiting.timestamp() > moment:
