@@ -4,8 +4,9 @@ A service that sees events as they happen (a CRM's webhook, a message queue) kee
 :class:`LeadTracker` per active lead: each event in time order is folded into the replayed state
 at once, and asking for the actions evaluates the rules on that state, without sorting and
 replaying the history again; the deadlines already counted out are remembered (the lead's
-calendar arithmetic, :attr:`cadence.engine.state.LeadState.memo`), and until the next event, what
-the rules asked (:attr:`cadence.engine.state.LeadState.answers`). The answer is always the one
+calendar arithmetic, :attr:`cadence.engine.state.LeadState.memo`), what each rule asked until an
+event of a type it reads (:attr:`cadence.engine.state.LeadState.kept`), and until the next event,
+the gate's decision (:attr:`cadence.engine.state.LeadState.answers`). The answer is always the one
 :meth:`Engine.next_actions` gives on the whole history (``tracker.events``); an event earlier than
 the latest one, or a ``now`` before the latest event, makes the tracker replay the history whole,
 as ``next_actions`` would.
@@ -24,7 +25,8 @@ from cadence.records import Action, Event, Lead
 if TYPE_CHECKING:
     from cadence.engine import Engine, Timed
 
-#: How many results of calendar arithmetic a tracker keeps before it starts its cache afresh.
+#: How many results of calendar arithmetic, and how many kept answers, a tracker keeps before it
+#: starts that cache afresh.
 _MEMO_LIMIT: Final = 1024
 
 
@@ -42,7 +44,7 @@ class Replayed:
         self.fold = Fold(lead)
         #: The lead's calendar arithmetic (:attr:`cadence.engine.state.LeadState.memo`).
         self.memo: dict[tuple[Any, ...], Any] = {}
-        #: What the rules asked for this very history
+        #: The gate's decision for this very history
         #: (:attr:`cadence.engine.state.LeadState.answers`).
         self.answers: dict[tuple[Any, ...], Any] = {}
         #: What the rules asked, by the part of the history each reads

@@ -177,7 +177,7 @@ def add_in_zone(
 
 
 def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
-    zone = state.zone  # what verdicts keep: not the state (the lead's answers keep them)
+    zone = state.zone  # what verdicts keep: not the state (the lead's `kept` keeps them)
     spec = rule.rule.obligation
     assert spec is not None
     anchor = rule.matchers["after"].anchor(state, spec.occurrence)
@@ -270,7 +270,7 @@ def first_meeting(
 
 
 def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
-    zone = state.zone  # what verdicts keep: not the state (the lead's answers keep them)
+    zone = state.zone  # what verdicts keep: not the state (the lead's `kept` keeps them)
     spec = rule.rule.cadence
     assert spec is not None and rule.channel is not None
     start = rule.matchers["start"].latest(state)
@@ -335,7 +335,7 @@ def _last_counted(
 
 
 def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:
-    zone = state.zone  # what verdicts keep: not the state (the lead's answers keep them)
+    zone = state.zone  # what verdicts keep: not the state (the lead's `kept` keeps them)
     spec = rule.rule.sequence
     assert spec is not None
     anchor = rule.matchers["after"].anchor(state, spec.occurrence)

@@ -47,14 +47,16 @@ class LeadState:
     #: evaluations of one lead (:class:`cadence.LeadTracker`, a simulation's replay) so that
     #: the same deadline is not counted out again at every moment; never changes a result.
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
-    #: What the rules asked and the caps counted for this very history (see
-    #: :func:`cadence.engine.rules.apply_rule`): shared by the evaluations of one lead at
-    #: later moments, and started afresh whenever an event is added.
+    #: What holds for this very history: the grade and the gate's decision, when no condition
+    #: depends on ``now`` (see :meth:`cadence.Engine._decide`); shared by the evaluations of one
+    #: lead at later moments, and started afresh whenever an event is added.
     answers: dict[tuple[Any, ...], Any] = field(default_factory=dict)
-    #: What the rules asked, keyed by the part of the history they read (how many events of
-    #: each type they look at, see :attr:`cadence.engine.compiled.CompiledRule.reads`): kept
-    #: across events of other types, as long as the history only grows (a lead's history
-    #: folded in time order); started afresh when it is replayed from the start.
+    #: What the rules asked (see :func:`cadence.engine.rules.apply_rule`), the touches a cap
+    #: counts and the actions made from kept proposals, keyed by the part of the history they
+    #: depend on (how many events of each type, see
+    #: :attr:`cadence.engine.compiled.CompiledRule.reads`): kept across events of other types, as
+    #: long as the history only grows (a lead's history folded in time order); started afresh
+    #: when it is replayed from the start.
     kept: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def of_type(self, event_type: str) -> list[Event]:

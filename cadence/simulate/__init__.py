@@ -139,7 +139,7 @@ def simulate(
     def run_of(lead: Lead) -> LeadRun:
         history = _history(events.get(lead.id, ()), follow)
         return LeadRun(
-            engine, lead, history, follow, last, delays, meeting, doing, occasions, renewed=renewed
+            engine, lead, history, follow, last, delays, meeting, doing, occasions, renewed
         )
 
     until = finish.timestamp()

@@ -127,7 +127,7 @@ class LeadRun:
     occasions: frozenset[str]  # the rules that ask for one day each time (greetings)
     # The rules whose contact or task, asked again with another reason (a greeting's next
     # occasion, an obligation started again by a later event), is a new obligation.
-    renewed: frozenset[str] = frozenset()
+    renewed: frozenset[str]
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
     # What is asked and not yet met or ended, with its due time as a POSIX timestamp.
