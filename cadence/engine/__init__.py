@@ -23,8 +23,10 @@ from cadence.policy.fingerprint import fingerprint
 from cadence.policy.models import Policy
 from cadence.records import Action, Event, Lead
 
-#: An action with its due time as a POSIX timestamp and its rule: how the engine orders them.
-Timed = tuple[float, str, Action]
+#: An action with its due time as a POSIX timestamp and its rule (how the engine orders them), and
+#: last the due time its rule asked for, before quiet hours, working hours or caps moved it (an
+#: obligation's deadline: what its escalations are counted from).
+Timed = tuple[float, str, Action, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +131,8 @@ class Engine:
         self, lead: Lead, state: LeadState, *, explain: bool = False
     ) -> tuple[list[Timed], LeadState, str | None, list[Verdict]]:
         """:meth:`_evaluate` with each action's due time as a POSIX timestamp and its rule:
-        ``(stamp, rule, action)`` rows in the contract's order (what a simulation reads)."""
+        ``(stamp, rule, action, asked)`` rows (:data:`Timed`) in the contract's order (what a
+        simulation reads)."""
         policy = self._compiled
         verdicts: list[Verdict] = []
         decision = self._decide(state)
@@ -182,7 +185,7 @@ class Engine:
                 )
                 if p.kind != "escalate" and p.kind != "reassign":  # made afresh each time
                     kept[key] = (p, action)
-            ordered.append((stamp, action.rule, action))
+            ordered.append((stamp, action.rule, action, p.stamp))
         # The contract's order (Action.sort_key: due, lead, rule); one lead here.
         ordered.sort(key=_by_due_and_rule)
         return ordered, state, None, verdicts

@@ -261,6 +261,12 @@ class CompiledPolicy:
             tuple(sorted(reads)),
         )
 
+    def add_in_zone(self, t: datetime, duration: Duration, zone: ZoneInfo) -> datetime:
+        """``t`` plus ``duration``, counted in ``zone`` (a lead's): days, months and business days
+        are that zone's, and a business-day count that starts on a day off starts at the policy's
+        working day start. How every deadline and escalation moment is counted."""
+        return self.calendar.add(t.astimezone(zone), duration, day_start=self.day_start)
+
     def allowed_from(self, channel: str, t: datetime) -> datetime:
         """The first moment at or after ``t`` that the channel's quiet and working hours allow,
         in ``t``'s zone (``t`` itself when they allow it)."""

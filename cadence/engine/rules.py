@@ -170,9 +170,7 @@ def add_in_zone(
     key = ("add", t.timestamp(), duration)
     found: datetime | None = state.memo.get(key)
     if found is None:
-        found = state.memo[key] = policy.calendar.add(
-            t.astimezone(state.zone), duration, day_start=policy.day_start
-        )
+        found = state.memo[key] = policy.add_in_zone(t, duration, state.zone)
     return found
 
 

@@ -238,16 +238,17 @@ class LeadRun:
         moment = now.timestamp()
         touched = {e.channel for e in batch if e.type == "touch"}
         types = {e.type for e in batch}
-        asked: dict[tuple[str, str, str | None, int], tuple[Action, float]] = {}
+        # What is asked now: the action, its due time and the due time its rule asked for.
+        asked: dict[tuple[str, str, str | None, int], tuple[Action, float, float]] = {}
         counts: dict[tuple[str, str, str | None], int] = {}
-        for due, _, action in actions:
+        for due, _, action, wanted in actions:
             base = _key(action)
             n = counts.get(base, 0)
             counts[base] = n + 1
-            asked[(*base, n)] = (action, due)
+            asked[(*base, n)] = (action, due, wanted)
         for key, (obligation, due) in list(self.open.items()):
             found = asked.get(key)
-            still, still_due = found if found is not None else (None, 0.0)
+            still, still_due = found[:2] if found is not None else (None, 0.0)
             if still is not None and still_due <= due:
                 continue  # still asked, no later: still open
             if still is not None and still_due <= moment:
@@ -296,7 +297,7 @@ class LeadRun:
                 obligation.outcome = "on_time" if on_time else "late"
             else:
                 obligation.outcome = "ended"
-        for key, (action, due) in asked.items():
+        for key, (action, due, wanted) in asked.items():
             if key in self.open or (not escalations and action.kind in ("escalate", "reassign")):
                 continue
             obligation = Obligation(
@@ -319,12 +320,25 @@ class LeadRun:
                 day = action.due.date() + timedelta(days=1)
                 over = datetime.combine(day, time(0), action.due.tzinfo).timestamp()
                 self._visit(over, obligation)
-            compiled = self.engine._compiled
-            for delay in self.escalation_delays.get(action.rule, ()):
-                at = compiled.calendar.add(action.due, delay, day_start=compiled.day_start)
-                escalated = at.timestamp()
-                if escalated > moment:
-                    self._visit(escalated + 1, obligation)
+            if action.kind in ("contact", "task"):
+                self._visit_escalations(action.rule, wanted, moment, obligation)
+
+    def _visit_escalations(
+        self, rule: str, deadline: float, moment: float, obligation: Obligation
+    ) -> None:
+        """Visit each moment after ``moment`` at which the engine escalates (reassigns) what
+        ``rule`` asked, while it is open: its delay after the rule's own deadline (``deadline``,
+        before quiet hours or working hours moved the contact), counted as the engine counts it."""
+        delays = self.escalation_delays.get(rule)
+        if not delays:
+            return
+        compiled = self.engine._compiled
+        zone = self._replayed.zone
+        start = datetime.fromtimestamp(deadline, zone)
+        for delay in delays:
+            escalated = compiled.add_in_zone(start, delay, zone).timestamp()
+            if escalated > moment:
+                self._visit(escalated, obligation)
 
     def _made_first_elsewhere(self, obligation: Obligation) -> bool:
         """Audit: whether the history's next touch is on another channel than the obligation's.
@@ -350,7 +364,7 @@ class LeadRun:
         moment = now.timestamp()
         compiled = self.engine._compiled
         chosen: dict[tuple[str, str, str | None], Action] = {}
-        for due, _, action in actions:
+        for due, _, action, _ in actions:
             key = _key(action)
             if action.kind not in ("contact", "task") or key in chosen:
                 continue

@@ -244,6 +244,41 @@ def test_an_obligation_started_again_by_a_later_event_is_a_new_one() -> None:
     assert first.resolved_at == at("2025-04-06T10:00:00+08:00")  # when the next promise came
 
 
+def test_an_escalation_is_asked_when_the_engine_asks_it_not_when_the_moved_contact_is_due() -> None:
+    # Both leads are captured on 1 April at 22:00 and are to be called within 2 days: by
+    # 3 April 22:00, in quiet hours, so the call is moved to 4 April 08:00. The engine escalates
+    # at the deadline itself (escalate: 0 days), before the moved call is due. A is never called
+    # (missed, escalated at 22:00); B is called at 08:00, on time for the call as asked, yet it
+    # was escalated at 22:00 too. Until this was fixed, the run looked for escalations only
+    # after the moved due time: A's was asked 10 hours late, and B's never.
+    policy = parse_policy(
+        FIRST_CALL.replace(
+            "timezone: Asia/Shanghai",
+            'timezone: Asia/Shanghai\nquiet_hours: [{start: "21:00", end: "08:00"}]',
+        )
+    )
+    engine = Engine(policy)
+    leads = {k: lead(k, "2025-04-01T22:00:00+08:00") for k in "AB"}
+    events = {"A": [], "B": [touch("B", "2025-04-04T08:00:00+08:00")]}
+    end = at("2025-04-06T00:00:00+08:00")
+    result = simulate(engine, leads, events, end=end)
+    found = sorted((o.lead_id, o.kind, o.outcome) for o in result.obligations)
+    assert found == [
+        ("A", "contact", "missed"),
+        ("A", "escalate", "missed"),
+        ("B", "contact", "on_time"),
+        ("B", "escalate", "ended"),
+    ]
+    deadline = at("2025-04-03T22:00:00+08:00")
+    assert [o.asked_at for o in result.obligations if o.kind == "escalate"] == [deadline] * 2
+    moved = at("2025-04-04T08:00:00+08:00")
+    assert all(o.due == moved for o in result.obligations if o.kind == "contact")
+    # Following the policy, the call is made at 08:00, after the escalation: it still fires.
+    followed = simulate(engine, leads, events, end=end, follow=True).metrics()
+    assert followed["escalations"]["total"] == 2
+    assert followed["obligations"]["on_time"] == 2
+
+
 def test_follow_with_capacity_moves_what_does_not_fit_to_the_next_working_day() -> None:
     # Three leads of one salesperson, each to be called within 2 days, all due on Thursday
     # 3 April 10:00; with a capacity of 2 a day, the third call waits for Monday 7 April
@@ -370,6 +405,27 @@ def test_two_periods_add_up_to_the_whole(
     assert whole["escalations"]["total"] == sum(p["escalations"]["total"] for p in parts)
     for key in ("over_cap", "in_quiet_hours", "after_opt_out"):
         assert whole["over_contact"][key] == sum(p["over_contact"][key] for p in parts), key
+
+
+@settings(max_examples=200)  # few drawn histories leave an obligation unmet long enough
+@given(cases())
+def test_an_audit_asks_each_escalation_at_the_moment_the_engine_first_gives_it(
+    case: tuple[str, Lead, list[Event], datetime],
+) -> None:
+    name, lead, events, now = case
+    engine = Engine(_POLICIES[name])
+    result = simulate(engine, {lead.id: lead}, {lead.id: events}, end=_end(lead, events, now))
+    for obligation in result.obligations:
+        if obligation.kind not in ("escalate", "reassign"):
+            continue
+        what = (obligation.rule, obligation.kind)
+
+        def asked_at(moment: datetime) -> bool:
+            known = [e for e in events if e.at.timestamp() <= moment.timestamp()]
+            return what in {(a.rule, a.kind) for a in engine.next_actions(lead, known, moment)}
+
+        assert asked_at(obligation.asked_at), obligation
+        assert not asked_at(obligation.asked_at - timedelta(seconds=1)), obligation
 
 
 def test_bad_periods_are_refused() -> None:
