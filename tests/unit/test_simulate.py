@@ -419,13 +419,17 @@ def test_an_audit_asks_each_escalation_at_the_moment_the_engine_first_gives_it(
         if obligation.kind not in ("escalate", "reassign"):
             continue
         what = (obligation.rule, obligation.kind)
+        assert what in _asked(engine, lead, events, obligation.asked_at), obligation
+        earlier = obligation.asked_at - timedelta(seconds=1)
+        assert what not in _asked(engine, lead, events, earlier), obligation
 
-        def asked_at(moment: datetime) -> bool:
-            known = [e for e in events if e.at.timestamp() <= moment.timestamp()]
-            return what in {(a.rule, a.kind) for a in engine.next_actions(lead, known, moment)}
 
-        assert asked_at(obligation.asked_at), obligation
-        assert not asked_at(obligation.asked_at - timedelta(seconds=1)), obligation
+def _asked(
+    engine: Engine, lead: Lead, events: list[Event], moment: datetime
+) -> set[tuple[str, str]]:
+    """The (rule, kind) of each action the engine gives at `moment`, knowing the events to it."""
+    known = [e for e in events if e.at.timestamp() <= moment.timestamp()]
+    return {(a.rule, a.kind) for a in engine.next_actions(lead, known, moment)}
 
 
 def test_bad_periods_are_refused() -> None:
