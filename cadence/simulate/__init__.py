@@ -39,6 +39,7 @@ from cadence.simulate._run import (
     Outcome,
     Progress,
     Touch,
+    due_times_matter,
     escalation_delays,
     meeting_types,
     occasion_rules,
@@ -133,13 +134,24 @@ def simulate(
     meeting = meeting_types(engine)
     occasions = occasion_rules(engine)
     renewed = renewed_rules(engine)
+    due_visits = due_times_matter(engine, follow)
     doing = Doing(engine)
     gate = Capacity(engine, capacity) if capacity is not None else None
 
     def run_of(lead: Lead) -> LeadRun:
         history = _history(events.get(lead.id, ()), follow)
         return LeadRun(
-            engine, lead, history, follow, last, delays, meeting, doing, occasions, renewed
+            engine,
+            lead,
+            history,
+            follow,
+            last,
+            delays,
+            meeting,
+            doing,
+            occasions,
+            renewed,
+            due_visits,
         )
 
     until = finish.timestamp()

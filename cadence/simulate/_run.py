@@ -128,6 +128,10 @@ class LeadRun:
     # The rules whose contact or task, asked again with another reason (a greeting's next
     # occasion, an obligation started again by a later event), is a new obligation.
     renewed: frozenset[str]
+    # Whether the run visits each obligation's due time: an audit need not when time alone
+    # changes nothing the engine answers but escalations and greetings' days, which it visits
+    # anyway (:func:`due_times_matter`).
+    due_visits: bool
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
     # What is asked and not yet met or ended, with its due time as a POSIX timestamp.
@@ -314,7 +318,7 @@ class LeadRun:
             )
             self.open[key] = (obligation, due)
             self.obligations.append(obligation)
-            if due > moment:
+            if due > moment and self.due_visits:
                 self._visit(due, obligation)
             if action.rule in self.occasions:  # its day over, the policy moves on to the next
                 day = action.due.date() + timedelta(days=1)
@@ -447,6 +451,22 @@ def renewed_rules(engine: Engine) -> frozenset[str]:
         rule.id
         for rule in engine.policy.rules
         if rule.greeting is not None or rule.obligation is not None
+    )
+
+
+def due_times_matter(engine: Engine, follow: bool) -> bool:
+    """Whether a run must visit each obligation's due time. Follow mode carries the contacts out
+    then. An audit, as time alone passes, learns something there only if the engine's answer can
+    change with time alone: a cap, which judges overdue contacts from ``now`` and may hold a
+    contact back behind them, or a condition of the gate or of a rule that reads ``now``. Without
+    either, what the engine asks between two events changes only by escalations and greetings'
+    next occasions, whose moments the run visits in any case."""
+    compiled = engine._compiled
+    return (
+        follow
+        or bool(compiled.caps)
+        or not compiled.timeless_gate
+        or any(not rule.timeless and rule.kind != "greeting" for rule in compiled.rules)
     )
 
 

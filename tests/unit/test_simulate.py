@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from datetime import datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from cadence.engine import Engine
 from cadence.policy import load_policy, parse_policy
 from cadence.records import Event, Lead
 from cadence.simulate import simulate
+from cadence.simulate._run import due_times_matter
 from cadence.testing import lead_histories
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -430,6 +432,42 @@ def _asked(
     """The (rule, kind) of each action the engine gives at `moment`, knowing the events to it."""
     known = [e for e in events if e.at.timestamp() <= moment.timestamp()]
     return {(a.rule, a.kind) for a in engine.next_actions(lead, known, moment)}
+
+
+_TIMELESS = sorted(
+    name for name, policy in _POLICIES.items() if not due_times_matter(Engine(policy), False)
+)
+
+
+def test_some_shipped_policy_lets_an_audit_skip_due_times() -> None:
+    # The property below is only worth running on such policies; it must have some.
+    assert _TIMELESS
+
+
+@st.composite
+def timeless_cases(draw: st.DrawFn) -> tuple[str, Lead, list[Event], datetime]:
+    name = draw(st.sampled_from(_TIMELESS))
+    lead, events, now = draw(lead_histories(_POLICIES[name], max_events=6))
+    return name, lead, events, now
+
+
+@settings(max_examples=100)
+@given(timeless_cases())
+def test_an_audit_that_skips_due_times_finds_what_one_visiting_them_finds(
+    case: tuple[str, Lead, list[Event], datetime],
+) -> None:
+    # Where due_times_matter says an audit need not visit each obligation's due time, visiting
+    # them changes no obligation, no touch and no metric: only the count of evaluations.
+    name, lead, events, now = case
+    engine = Engine(_POLICIES[name])
+    data = ({lead.id: lead}, {lead.id: events})
+    end = _end(lead, events, now)
+    skipping = simulate(engine, *data, end=end)
+    with patch("cadence.simulate.due_times_matter", return_value=True):
+        visiting = simulate(engine, *data, end=end)
+    assert skipping.obligations == visiting.obligations
+    assert [r.touches for r in skipping.runs] == [r.touches for r in visiting.runs]
+    assert skipping.metrics() == visiting.metrics()
 
 
 def test_bad_periods_are_refused() -> None:
