@@ -1,29 +1,30 @@
 """Incremental evaluation: one lead's history kept replayed while its events arrive.
 
 A service that sees events as they happen (a CRM's webhook, a message queue) keeps a
-:class:`LeadTracker` per active lead: each event in time order is folded into the replayed state
-at once, and asking for the actions evaluates the rules on that state, without sorting and
-replaying the history again; the deadlines already counted out are remembered (the lead's
-calendar arithmetic, :attr:`cadence.engine.state.LeadState.memo`), what each rule asked until an
-event of a type it reads (:attr:`cadence.engine.state.LeadState.kept`), and until the next event,
-the gate's decision (:attr:`cadence.engine.state.LeadState.answers`). The answer is always the one
-:meth:`Engine.next_actions` gives on the whole history (``tracker.events``); an event earlier than
-the latest one, or a ``now`` before the latest event, makes the tracker replay the history whole,
-as ``next_actions`` would.
+:class:`cadence.LeadTracker` (``cadence/engine/tracker.py``) per active lead, built on
+:class:`Replayed`: each event in time order is folded into the replayed state at once, and asking
+for the actions evaluates the rules on that state, without sorting and replaying the history
+again; the deadlines already counted out are remembered (the lead's calendar arithmetic,
+:attr:`cadence.engine.state.LeadState.memo`), what each rule asked until an event of a type it
+reads (:attr:`cadence.engine.state.LeadState.kept`), and until the next event, the gate's
+decision (:attr:`cadence.engine.state.LeadState.answers`). The answer is always the one
+:meth:`cadence.Engine.next_actions` gives on the whole history (``tracker.events``); an event
+earlier than the latest one, or a ``now`` before the latest event, makes the tracker replay the
+history whole, as ``next_actions`` would.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from cadence.engine.state import Fold, LeadState, in_time_order, replay
+from cadence.engine.evaluate import Timed
+from cadence.engine.state import Fold, LeadState, in_time_order
 from cadence.records import Action, Event, Lead
 
 if TYPE_CHECKING:
-    from cadence.engine import Engine, Timed
+    from cadence.engine import Engine
 
 #: How many results of calendar arithmetic, and how many kept answers, a tracker keeps before it
 #: starts that cache afresh.
@@ -33,12 +34,13 @@ _MEMO_LIMIT: Final = 1024
 class Replayed:
     """One lead's history folded in, and what its evaluations remember: a tracker without its
     checks and its lock, for a caller that adds the lead's own events in time order (the
-    simulator's replay of a lead). :class:`LeadTracker` is built on it."""
+    simulator's replay of a lead). :class:`cadence.LeadTracker` is built on it."""
 
-    __slots__ = ("answers", "engine", "fold", "kept", "lead", "memo", "state", "zone")
+    __slots__ = ("answers", "engine", "evaluator", "fold", "kept", "lead", "memo", "state", "zone")
 
     def __init__(self, engine: Engine, lead: Lead) -> None:
         self.engine = engine
+        self.evaluator = engine._evaluator
         self.lead = lead
         self.zone = engine.zone_of(lead)
         self.fold = Fold(lead)
@@ -91,76 +93,4 @@ class Replayed:
             )
         else:
             state.now = now.astimezone(self.zone)
-        return self.engine._evaluate_timed(self.lead, state)[0]
-
-
-class LeadTracker:
-    """One lead and its history, kept replayed; build it with :meth:`Engine.track`.
-
-    >>> tracker = engine.track(lead, events_so_far)                  # doctest: +SKIP
-    >>> tracker.add(event)                                           # doctest: +SKIP
-    >>> tracker.next_actions(now)                                    # doctest: +SKIP
-
-    A tracker is safe to share between threads (a lock guards its history), but one per lead is
-    the intended use. ``full_replays`` counts the times the history had to be replayed whole.
-    """
-
-    __slots__ = ("_given", "_lock", "_replayed", "full_replays")
-
-    def __init__(self, engine: Engine, lead: Lead, events: Iterable[Event] = ()) -> None:
-        self._replayed = Replayed(engine, lead)
-        self._lock = threading.Lock()
-        self._given: list[Event] = []
-        #: How many times the whole history was replayed (out-of-order events, an early ``now``).
-        self.full_replays = 0
-        self.extend(events)
-
-    @property
-    def lead(self) -> Lead:
-        """The lead tracked."""
-        return self._replayed.lead
-
-    @property
-    def events(self) -> tuple[Event, ...]:
-        """Every event added so far, in the order given."""
-        with self._lock:
-            return tuple(self._given)
-
-    def add(self, event: Event) -> None:
-        """Add one event of this lead. In time order it is folded in at once; earlier than the
-        latest event, the history is replayed whole."""
-        self.extend((event,))
-
-    def extend(self, events: Iterable[Event]) -> None:
-        """Add events of this lead, in the order given (events at one instant keep it)."""
-        batch = list(events)
-        lead_id = self._replayed.lead.id
-        for event in batch:
-            if event.lead_id != lead_id:
-                message = f"an event of lead {event.lead_id!r} added to the tracker of {lead_id!r}"
-                raise ValueError(message)
-        if not batch:
-            return
-        with self._lock:
-            self._given.extend(batch)
-            last = self._replayed.last
-            for event in batch:
-                if event.stamp < last:
-                    self.full_replays += 1
-                    self._replayed.refold(self._given)
-                    return
-                last = event.stamp
-            self._replayed.extend(batch)
-
-    def next_actions(self, now: datetime) -> list[Action]:
-        """The actions as of ``now``: ``engine.next_actions(lead, tracker.events, now)``."""
-        if now.tzinfo is None or now.utcoffset() is None:
-            raise ValueError(f"'now' must carry a time zone offset, got {now.isoformat()}")
-        with self._lock:
-            replayed = self._replayed
-            if now.timestamp() >= replayed.last:
-                return replayed.actions(now)
-            # Some events are after `now`: they must not count.
-            self.full_replays += 1
-            state = replay(replayed.lead, self._given, now, replayed.zone)
-            return replayed.engine._evaluate(replayed.lead, state)[0]
+        return self.evaluator.timed(self.lead, state)[0]

@@ -15,6 +15,7 @@ from cadence.calendar import BusinessCalendar
 from cadence.durations import Duration
 from cadence.engine.compiled import CompiledPolicy, CompiledRule, Matcher
 from cadence.engine.state import LeadState
+from cadence.engine.verdict import Verdict
 from cadence.policy.conditions import CAPTURED
 from cadence.policy.models import PUBLIC_HOLIDAYS
 from cadence.records import ActionKind, Event
@@ -35,16 +36,6 @@ class Proposal:
     assignee: str | None
     #: ``due`` as a POSIX timestamp.
     stamp: float
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """What one rule concluded for one lead, in words."""
-
-    rule: str
-    refs: tuple[str, ...]
-    fired: bool
-    text: str
 
 
 def when(t: datetime, zone: tzinfo) -> str:

@@ -48,8 +48,8 @@ class LeadState:
     #: the same deadline is not counted out again at every moment; never changes a result.
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     #: What holds for this very history: the grade and the gate's decision, when no condition
-    #: depends on ``now`` (see :meth:`cadence.Engine._decide`); shared by the evaluations of one
-    #: lead at later moments, and started afresh whenever an event is added.
+    #: depends on ``now`` (see :meth:`cadence.engine.evaluate.Evaluator.decide`); shared by the
+    #: evaluations of one lead at later moments, and started afresh whenever an event is added.
     answers: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     #: What the rules asked (see :func:`cadence.engine.rules.apply_rule`), the touches a cap
     #: counts and the actions made from kept proposals, keyed by the part of the history they

@@ -26,7 +26,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Final, Literal
 
 from cadence.durations import Duration
-from cadence.engine import Engine, Timed
+from cadence.engine import Engine
+from cadence.engine.evaluate import Timed
 from cadence.engine.incremental import Replayed
 from cadence.policy.conditions import EventMatch
 from cadence.records import Action, ActionKind, Event, Lead

@@ -1,0 +1,145 @@
+"""One evaluation: the gate's decision, every rule's proposals, their placement, the actions.
+
+What :class:`cadence.Engine` does for one lead's replayed state, kept apart from the public
+class so that a compiled build (docs/embedding.md) compiles it with the rules and scheduling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from cadence.engine.compiled import CompiledPolicy
+from cadence.engine.gate import Decision, Gate
+from cadence.engine.rules import Proposal, apply_rule, refused, when
+from cadence.engine.schedule import place
+from cadence.engine.state import LeadState
+from cadence.engine.verdict import Verdict
+from cadence.records import Action, Lead
+
+#: An action with its due time as a POSIX timestamp and its rule (how the engine orders them), and
+#: last the due time its rule asked for, before quiet hours, working hours or caps moved it (an
+#: obligation's deadline: what its escalations are counted from).
+Timed = tuple[float, str, Action, float]
+
+
+class Evaluator:
+    """A compiled policy, the gate that decides its conditions, and the fingerprint its actions
+    carry: what evaluates one lead's state."""
+
+    __slots__ = ("fingerprint", "gate", "policy")
+
+    def __init__(self, policy: CompiledPolicy, gate: Gate, fingerprint: str) -> None:
+        self.policy = policy
+        self.gate = gate
+        self.fingerprint = fingerprint
+
+    def actions(
+        self, lead: Lead, state: LeadState, *, explain: bool = False
+    ) -> tuple[list[Action], str | None, list[Verdict]]:
+        """The actions in the contract's order, what stopped the lead (``opt_out``, a stop's
+        id, or ``None``) and, when ``explain``, every rule's verdict."""
+        ordered, stopped_by, verdicts = self.timed(lead, state, explain=explain)
+        return [row[2] for row in ordered], stopped_by, verdicts
+
+    def timed(
+        self, lead: Lead, state: LeadState, *, explain: bool = False
+    ) -> tuple[list[Timed], str | None, list[Verdict]]:
+        """:meth:`actions` with each action's due time as a POSIX timestamp and its rule:
+        ``(stamp, rule, action, asked)`` rows (:data:`Timed`) in the contract's order (what a
+        simulation reads)."""
+        policy = self.policy
+        verdicts: list[Verdict] = []
+        decision = self.decide(state)
+        if decision is None:
+            return [], "opt_out", verdicts
+        if decision.stop is not None:
+            return [], decision.stop, verdicts
+        proposals: list[Proposal] = []
+        for rule, applies in zip(policy.rules, decision.rules, strict=True):
+            if applies == "applies":
+                found, verdict = apply_rule(policy, rule, state)
+            else:
+                found, verdict = refused(rule, applies)
+            proposals.extend(found)
+            if explain:
+                verdicts.append(verdict())
+        moves = place(policy, state, proposals, decision.caps)
+        zone = state.zone
+        if explain:
+            verdicts = _with_moves(verdicts, proposals, moves, zone)
+        now_stamp = state.now.timestamp()
+        decided_by = self.fingerprint
+        kept = state.kept
+        ordered: list[Timed] = []
+        for index, p in enumerate(proposals):
+            moved = moves.get(index)
+            stamp = p.stamp if moved is None else moved
+            overdue = stamp < now_stamp
+            # A kept proposal (the same object at every evaluation until its rule is asked
+            # again) due at the same moment, overdue or not as before, is the same action.
+            key = ("action", id(p), stamp, overdue)
+            before: tuple[Proposal, Action] | None = kept.get(key)
+            if before is not None and before[0] is p:
+                action = before[1]
+            else:
+                due = (
+                    p.due.astimezone(zone) if moved is None else datetime.fromtimestamp(moved, zone)
+                )
+                action = Action(
+                    lead.id,
+                    p.rule.rule.id,
+                    p.refs,
+                    p.kind,
+                    p.channel,
+                    p.assignee,
+                    due,
+                    overdue,
+                    p.reason,
+                    decided_by,
+                )
+                if p.kind != "escalate" and p.kind != "reassign":  # made afresh each time
+                    kept[key] = (p, action)
+            ordered.append((stamp, action.rule, action, p.stamp))
+        # The contract's order (Action.sort_key: due, lead, rule); one lead here.
+        ordered.sort(key=_by_due_and_rule)
+        return ordered, None, verdicts
+
+    def decide(self, state: LeadState) -> Decision | None:
+        """Set the lead's grade and return what the gate decides (``None``: opted out of every
+        channel). When no condition of the gate depends on ``now``, both are remembered for
+        the history (:attr:`CompiledPolicy.timeless_gate`)."""
+        gate = self.gate
+        if not self.policy.timeless_gate:
+            state.grade = gate.grade(state)
+            return None if state.opted_out else gate.decide(state)
+        key = ("gate", len(state.events))
+        remembered: tuple[str | None, Decision | None] | None = state.answers.get(key)
+        if remembered is None:
+            state.grade = gate.grade(state)
+            decided = None if state.opted_out else gate.decide(state)
+            remembered = state.answers[key] = (state.grade, decided)
+        state.grade = remembered[0]
+        return remembered[1]
+
+
+def _with_moves(
+    verdicts: list[Verdict], proposals: list[Proposal], moves: Mapping[int, float], zone: ZoneInfo
+) -> list[Verdict]:
+    """Verdicts that also say where quiet hours, working hours or caps moved a contact
+    (``moves``: the new due time of each proposal moved, by its index)."""
+    moved: dict[str, str] = {}
+    for index, stamp in sorted(moves.items()):
+        moved[proposals[index].rule.rule.id] = when(datetime.fromtimestamp(stamp, zone), zone)
+    return [
+        replace(v, text=f"{v.text}; moved to {moved[v.rule]} by quiet hours, working hours or caps")
+        if v.rule in moved
+        else v
+        for v in verdicts
+    ]
+
+
+def _by_due_and_rule(row: Timed) -> tuple[float, str]:
+    return row[0], row[1]
