@@ -131,7 +131,8 @@ class BusinessCalendar:
         subdivision: str | None = None,
         working_days: Iterable[int] = (0, 1, 2, 3, 4),
     ) -> None:
-        days = tuple(working_days)
+        # Read as objects: a compiled build (docs/embedding.md) would take True for the int 1.
+        days: tuple[object, ...] = tuple(working_days)
         if not days or any(type(day) is not int or not 0 <= day <= 6 for day in days):
             raise ValueError(
                 "working days must be a non-empty set of weekday numbers 0 (Monday) to 6 (Sunday), "

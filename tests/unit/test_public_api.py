@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import subprocess
 import sys
@@ -36,6 +37,20 @@ def _documented_constant(name: str) -> bool:
     return any(pattern.search(path.read_text()) for path in (ROOT / "cadence").rglob("*.py"))
 
 
+def _own_text(doc: str | None) -> str | None:
+    """A docstring without the signature line a compiled build puts first (``Name(...)\n--\n\n``,
+    CPython's convention for built-in functions, which ``inspect.signature`` reads)."""
+    if doc is None:
+        return None
+    head, separator, rest = doc.partition("\n--\n\n")
+    return rest if separator and "\n" not in head else doc
+
+
+def _is_method(attribute: object) -> bool:
+    """A function defined in the class: a Python function, or a compiled build's method."""
+    return inspect.isfunction(attribute) or inspect.ismethoddescriptor(attribute)
+
+
 @pytest.mark.parametrize(
     "qualified",
     [f"{m.__name__}.{name}" for m in MODULES for name in m.__all__],  # type: ignore[attr-defined]
@@ -43,27 +58,31 @@ def _documented_constant(name: str) -> bool:
 def test_every_public_name_is_documented(qualified: str) -> None:
     module_name, name = qualified.rsplit(".", 1)
     value = getattr(sys.modules[module_name], name)
-    if inspect.isclass(value) or inspect.isfunction(value):
-        doc = value.__doc__
+    if inspect.isclass(value) or inspect.isroutine(value):
+        doc = _own_text(value.__doc__)
         assert doc and doc.strip(), f"{qualified} has no docstring"
         if inspect.isclass(value):
             assert doc is not object.__doc__ and not doc.startswith(value.__name__ + "(")
             for member, attribute in vars(value).items():
-                if not member.startswith("_") and inspect.isfunction(attribute):
-                    assert attribute.__doc__, f"{qualified}.{member} has no docstring"
+                if not member.startswith("_") and _is_method(attribute):
+                    assert _own_text(attribute.__doc__), f"{qualified}.{member} has no docstring"
     elif isinstance(value, str) and name == "__version__":
         assert re.fullmatch(r"\d+\.\d+\.\d+", value)
     else:
         assert _documented_constant(name), f"{qualified}: no '#:' comment documents it"
 
 
-def test_the_wheel_ships_py_typed(tmp_path: Path) -> None:
+def test_the_wheel_ships_py_typed_and_no_compiled_module(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
          str(ROOT)],
         check=True,
+        env={name: value for name, value in os.environ.items() if name != "CADENCE_COMPILE"},
     )  # fmt: skip
     (wheel,) = tmp_path.glob("cadence-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "cadence/py.typed" in names
     assert "cadence/backends/durable.py" in names
+    # Without CADENCE_COMPILE=1 the wheel is pure Python, even after a compiled build here.
+    compiled = [name for name in names if name.endswith((".so", ".pyd")) or "__mypyc" in name]
+    assert not compiled

@@ -179,16 +179,17 @@ def test_where_two_rules_compete_the_cap_decides_and_nothing_is_found() -> None:
     assert verify(policy, examples=60, seed=0) is None
 
 
+@pytest.mark.interpreted_engine
 def test_finds_an_engine_that_keeps_quiet_hours_in_the_policys_zone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A policy cannot put quiet hours in another zone than the lead's, so the fault is planted
     # in the engine: contacts are placed by the clock of Shanghai, whatever the lead's zone.
-    import cadence.engine
+    import cadence.engine.evaluate
 
     policy = parse_policy(QUIET_NIGHTS)
     shanghai = ZoneInfo("Asia/Shanghai")
-    place = cadence.engine.place
+    place = cadence.engine.evaluate.place
 
     def in_the_policys_zone(compiled: Any, state: Any, *rest: Any) -> dict[int, float]:
         zone, state.zone = state.zone, shanghai
@@ -198,7 +199,7 @@ def test_finds_an_engine_that_keeps_quiet_hours_in_the_policys_zone(
             state.zone = zone
 
     assert verify(policy, examples=100, seed=0) is None
-    monkeypatch.setattr(cadence.engine, "place", in_the_policys_zone)
+    monkeypatch.setattr(cadence.engine.evaluate, "place", in_the_policys_zone)
     found = verify(policy, examples=100, seed=0)
     assert found is not None
     assert found.invariant == "quiet_hours"
@@ -206,6 +207,7 @@ def test_finds_an_engine_that_keeps_quiet_hours_in_the_policys_zone(
     assert "inside the quiet hours 21:00-08:00 in the lead's zone" in found.message
 
 
+@pytest.mark.interpreted_engine
 def test_finds_an_engine_that_escalates_an_obligation_met_on_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
