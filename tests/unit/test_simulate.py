@@ -313,6 +313,21 @@ def test_the_same_inputs_give_the_same_metrics() -> None:
     assert first == second
 
 
+def test_counts_in_the_metrics_are_whole_numbers() -> None:
+    # A percentile of touch counts is a count: 3, never 3.0. Equality cannot tell them apart
+    # (3 == 3.0) but the JSON bytes can, so this is checked by type; it is what caught a build
+    # that compiled the metrics with mypyc, whose float annotations turn ints into floats.
+    show = POLICY_DIR.parent / "examples" / "show"
+    policy = load_policy(POLICY_DIR / "post_show.yaml")
+    leads = read_leads(show / "leads.jsonl", default_timezone=policy.timezone)
+    events = read_events(show / "events.jsonl", leads)
+    metrics = simulate(Engine(policy), leads, events, follow=True).metrics()
+    spreads = [metrics["touches"]["per_lead"], metrics["load"]["per_salesperson_day"]]
+    counts = [spread[key] for spread in spreads for key in ("median", "p95", "max")]
+    counts += [n for pair in metrics["touches"]["histogram"] for n in pair]
+    assert counts and all(type(n) is int for n in counts), counts
+
+
 @pytest.mark.parametrize("follow", [False, True])
 def test_a_simulation_leaves_no_reference_cycles(follow: bool) -> None:
     # simulate() and metrics() pause the cycle collector: safe only because nothing they build
