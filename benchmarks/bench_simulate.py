@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.follow
         else "audit"
     )
-    print(f"policy {policy.policy}, {mode}, season {args.season}; {pinned}")
+    print(f"policy {policy.policy}, {mode}, season {args.season}; {pinned}; cadence {_build()}")
     print(
         f"data: {data.lead_count:,} leads, {data.event_count:,} events "
         f"(generated in {data.seconds:.1f} s)"
@@ -115,6 +116,14 @@ def main(argv: list[str] | None = None) -> None:
         f"{whole * GOAL_LEADS / args.leads:,.0f} s in all (goal {GOAL_SECONDS:.0f} s)"
     )
     print(f"peak resident memory: {peak:,.0f} MiB (goal < 2,048 MiB)")
+
+
+def _build() -> str:
+    """Which build of cadence is measured: compiled by mypyc (docs/embedding.md) or not."""
+    import cadence.engine.rules
+
+    compiled = cadence.engine.rules.__file__.endswith(tuple(EXTENSION_SUFFIXES))
+    return "compiled (mypyc)" if compiled else "pure Python"
 
 
 if __name__ == "__main__":
