@@ -39,6 +39,7 @@ from cadence.simulate._run import (
     Outcome,
     Progress,
     Touch,
+    capped_channels,
     due_times_matter,
     escalation_delays,
     meeting_types,
@@ -135,6 +136,7 @@ def simulate(
     occasions = occasion_rules(engine)
     renewed = renewed_rules(engine)
     due_visits = due_times_matter(engine, follow)
+    capped = capped_channels(engine, follow)
     doing = Doing(engine)
     gate = Capacity(engine, capacity) if capacity is not None else None
 
@@ -152,6 +154,7 @@ def simulate(
             occasions,
             renewed,
             due_visits,
+            capped,
         )
 
     until = finish.timestamp()

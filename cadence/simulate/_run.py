@@ -133,15 +133,20 @@ class LeadRun:
     # changes nothing the engine answers but escalations and greetings' days, which it visits
     # anyway (:func:`due_times_matter`).
     due_visits: bool
+    # An audit with caps and nothing else that reads the time: the channels the caps count. A
+    # due time at which no contact on them is overdue changes nothing the engine answers, and
+    # the run passes over it (:func:`capped_channels`). ``None``: every due time is evaluated.
+    capped: frozenset[str] | None = None
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
     # What is asked and not yet met or ended, with its due time as a POSIX timestamp.
     open: dict[tuple[str, str, str | None, int], tuple[Obligation, float]] = field(
         default_factory=dict
     )
-    # (moment, order, obligation): a moment to visit, for an obligation while it is open (its due
-    # time, its escalation) or, without one, in any case (the capture, a deferred contact).
-    timers: list[tuple[float, int, Obligation | None]] = field(default_factory=list)
+    # (moment, order, obligation, due): a moment to visit, for an obligation while it is open (its
+    # due time, its escalation) or, without one, in any case (the capture, a deferred contact);
+    # ``due`` for the due time of what is asked (see ``capped``).
+    timers: list[tuple[float, int, Obligation | None, bool]] = field(default_factory=list)
     pushed: int = 0
     made: list[Event] = field(default_factory=list)
     deferred: dict[tuple[str, str, str | None], datetime] = field(default_factory=dict)
@@ -152,6 +157,10 @@ class LeadRun:
     replayed: Replayed | None = None
     stamps: list[float] = field(default_factory=list)  # of the history, as POSIX timestamps
     last: float = 0.0  # the end of the data, as a POSIX timestamp
+    # The earliest due time its rule asked for (before quiet hours, working hours or caps moved
+    # it) of the contacts on ``capped`` channels at the last evaluation: from then on, time
+    # alone can change what the engine answers.
+    overdue_from: float = math.inf
 
     def __post_init__(self) -> None:
         self.owner = self.lead.owner
@@ -175,8 +184,18 @@ class LeadRun:
 
     def step(self, moment: float, gate: Gate | None) -> None:
         """Visit one moment: take in the events up to it, evaluate, reconcile, carry out."""
+        due_only = True  # visited only for due times
         while self.timers and self.timers[0][0] <= moment:
-            heapq.heappop(self.timers)
+            due_only = heapq.heappop(self.timers)[3] and due_only
+        if (
+            due_only
+            and self.capped is not None
+            and moment <= self.overdue_from
+            and (self.position >= len(self.stamps) or self.stamps[self.position] > moment)
+        ):
+            # Nothing happened since the last evaluation and no capped contact is overdue: the
+            # engine would answer as it did then, and reconciling the same answer changes nothing.
+            return
         now = datetime.fromtimestamp(moment, UTC)
         batch: list[Event] = []
         while self.position < len(self.stamps) and self.stamps[self.position] <= moment:
@@ -205,10 +224,13 @@ class LeadRun:
         self.open.clear()
         self.replayed = None
 
-    def _visit(self, moment: float, obligation: Obligation | None = None) -> None:
-        """Visit ``moment`` (while ``obligation`` is open, if one is given)."""
+    def _visit(
+        self, moment: float, obligation: Obligation | None = None, *, due: bool = False
+    ) -> None:
+        """Visit ``moment`` (while ``obligation`` is open, if one is given; ``due``: because it
+        is due then)."""
         self.pushed += 1
-        heapq.heappush(self.timers, (moment, self.pushed, obligation))
+        heapq.heappush(self.timers, (moment, self.pushed, obligation, due))
 
     # -- inside a moment ----------------------------------------------------------------------
 
@@ -222,7 +244,18 @@ class LeadRun:
         # Every event visited is at or before `now` and none is earlier than those before it
         # (the made ones are made at `now`): they are folded in as they come, no replay.
         self.evaluations += 1
-        return self._replayed.timed(now)
+        asked = self._replayed.timed(now)
+        capped = self.capped
+        if capped is not None:
+            self.overdue_from = min(
+                (
+                    wanted
+                    for _, _, action, wanted in asked
+                    if action.kind == "contact" and action.channel in capped
+                ),
+                default=math.inf,
+            )
+        return asked
 
     def _record(self, event: Event, *, made: bool) -> None:
         if event.type == "assigned" and event.value is not None:
@@ -293,7 +326,7 @@ class LeadRun:
                         # Time alone holds it back until something happens to the lead.
                         obligation.deadline = following.at.astimezone(still.due.tzinfo)
                     else:
-                        self._visit(still_due, obligation)
+                        self._visit(still_due, obligation, due=True)
                 continue  # asked for later, but nothing met it: moved, still the same one
             del self.open[key]
             obligation.resolved_at = now
@@ -320,7 +353,7 @@ class LeadRun:
             self.open[key] = (obligation, due)
             self.obligations.append(obligation)
             if due > moment and self.due_visits:
-                self._visit(due, obligation)
+                self._visit(due, obligation, due=True)
             if action.rule in self.occasions:  # its day over, the policy moves on to the next
                 day = action.due.date() + timedelta(days=1)
                 over = datetime.combine(day, time(0), action.due.tzinfo).timestamp()
@@ -469,6 +502,26 @@ def due_times_matter(engine: Engine, follow: bool) -> bool:
         or not compiled.timeless_gate
         or any(not rule.timeless and rule.kind != "greeting" for rule in compiled.rules)
     )
+
+
+def capped_channels(engine: Engine, follow: bool) -> frozenset[str] | None:
+    """The channels the caps count, when an audit may pass over a due time at which no contact
+    on them is overdue; ``None`` when it may not.
+
+    Where due times matter only because of a cap (:func:`due_times_matter`: an audit, no
+    condition that reads ``now``), the engine's answer changes with time alone only through
+    the contacts on a capped channel that are overdue: each counts against the cap from the
+    first moment from ``now`` that its hours allow. Until one is overdue, the answer at a due
+    time is the one of the last evaluation, and reconciling it again changes nothing."""
+    compiled = engine._compiled
+    if (
+        follow
+        or not compiled.caps
+        or not compiled.timeless_gate
+        or any(not rule.timeless and rule.kind != "greeting" for rule in compiled.rules)
+    ):
+        return None
+    return frozenset(channel for cap in compiled.caps for channel in cap.channels)
 
 
 def occasion_rules(engine: Engine) -> frozenset[str]:

@@ -16,7 +16,7 @@ from cadence.engine import Engine
 from cadence.policy import load_policy, parse_policy
 from cadence.records import Event, Lead
 from cadence.simulate import simulate
-from cadence.simulate._run import due_times_matter
+from cadence.simulate._run import capped_channels, due_times_matter
 from cadence.testing import lead_histories
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -483,6 +483,44 @@ def test_an_audit_that_skips_due_times_finds_what_one_visiting_them_finds(
     assert skipping.obligations == visiting.obligations
     assert [r.touches for r in skipping.runs] == [r.touches for r in visiting.runs]
     assert skipping.metrics() == visiting.metrics()
+
+
+_CAPPED = sorted(
+    name for name, policy in _POLICIES.items() if capped_channels(Engine(policy), False)
+)
+
+
+def test_some_shipped_policy_lets_an_audit_pass_over_due_times_with_nothing_overdue() -> None:
+    # The property below is only worth running on such policies; it must have some.
+    assert _CAPPED
+
+
+@st.composite
+def capped_cases(draw: st.DrawFn) -> tuple[str, Lead, list[Event], datetime]:
+    name = draw(st.sampled_from(_CAPPED))
+    lead, events, now = draw(lead_histories(_POLICIES[name], max_events=6))
+    return name, lead, events, now
+
+
+@settings(max_examples=100)
+@given(capped_cases())
+def test_an_audit_passing_over_due_times_with_no_capped_contact_overdue_finds_the_same(
+    case: tuple[str, Lead, list[Event], datetime],
+) -> None:
+    # Where only a cap makes due times matter, an audit passes over a due time at which no
+    # contact on a capped channel is overdue (capped_channels); evaluating there anyway
+    # changes no obligation, no touch and no metric: only the count of evaluations.
+    name, lead, events, now = case
+    engine = Engine(_POLICIES[name])
+    data = ({lead.id: lead}, {lead.id: events})
+    end = _end(lead, events, now)
+    passing = simulate(engine, *data, end=end)
+    with patch("cadence.simulate.capped_channels", return_value=None):
+        evaluating = simulate(engine, *data, end=end)
+    assert passing.obligations == evaluating.obligations
+    assert [r.touches for r in passing.runs] == [r.touches for r in evaluating.runs]
+    assert passing.metrics() == evaluating.metrics()
+    assert sum(r.evaluations for r in passing.runs) <= sum(r.evaluations for r in evaluating.runs)
 
 
 def test_bad_periods_are_refused() -> None:
