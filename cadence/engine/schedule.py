@@ -54,9 +54,9 @@ def place(
         # allow (a call overdue on Saturday evening is made on Monday morning), for the caps.
         made = now
         if relevant and due < now:
-            made = _allowed(policy, memo, channel, now, zone)
+            made = allowed(policy, memo, channel, now, zone)
         for _ in range(_MAX_ROUNDS):
-            moved = _allowed(policy, memo, channel, due, zone)
+            moved = allowed(policy, memo, channel, due, zone)
             for cap in relevant:
                 moved = _past_cap(policy, cap, counted[cap.id], moved, made, zone)
             if moved == due:
@@ -74,7 +74,7 @@ def place(
     return moves
 
 
-def _allowed(
+def allowed(
     policy: CompiledPolicy,
     memo: dict[tuple[Any, ...], Any],
     channel: str,

@@ -29,6 +29,7 @@ from cadence.durations import Duration
 from cadence.engine import Engine
 from cadence.engine.evaluate import Timed
 from cadence.engine.incremental import Replayed
+from cadence.engine.schedule import allowed
 from cadence.policy.conditions import EventMatch
 from cadence.records import Action, ActionKind, Event, Lead
 
@@ -134,8 +135,8 @@ class LeadRun:
     # anyway (:func:`due_times_matter`).
     due_visits: bool
     # An audit with caps and nothing else that reads the time: the channels the caps count. A
-    # due time at which no contact on them is overdue changes nothing the engine answers, and
-    # the run passes over it (:func:`capped_channels`). ``None``: every due time is evaluated.
+    # due time up to ``unchanged_until`` changes nothing the engine answers, and the run passes
+    # over it (:func:`capped_channels`). ``None``: every due time is evaluated.
     capped: frozenset[str] | None = None
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
@@ -157,10 +158,9 @@ class LeadRun:
     replayed: Replayed | None = None
     stamps: list[float] = field(default_factory=list)  # of the history, as POSIX timestamps
     last: float = 0.0  # the end of the data, as a POSIX timestamp
-    # The earliest due time its rule asked for (before quiet hours, working hours or caps moved
-    # it) of the contacts on ``capped`` channels at the last evaluation: from then on, time
-    # alone can change what the engine answers.
-    overdue_from: float = math.inf
+    # With ``capped``: the last moment up to which, with no event, the engine answers as it did
+    # at the last evaluation (:meth:`_unchanged_until`).
+    unchanged_until: float = -math.inf
 
     def __post_init__(self) -> None:
         self.owner = self.lead.owner
@@ -190,11 +190,11 @@ class LeadRun:
         if (
             due_only
             and self.capped is not None
-            and moment <= self.overdue_from
+            and moment <= self.unchanged_until
             and (self.position >= len(self.stamps) or self.stamps[self.position] > moment)
         ):
-            # Nothing happened since the last evaluation and no capped contact is overdue: the
-            # engine would answer as it did then, and reconciling the same answer changes nothing.
+            # Nothing happened since the last evaluation and time alone has changed nothing the
+            # engine answers: reconciling the same answer again would change nothing.
             return
         now = datetime.fromtimestamp(moment, UTC)
         batch: list[Event] = []
@@ -245,17 +245,31 @@ class LeadRun:
         # (the made ones are made at `now`): they are folded in as they come, no replay.
         self.evaluations += 1
         asked = self._replayed.timed(now)
-        capped = self.capped
-        if capped is not None:
-            self.overdue_from = min(
-                (
-                    wanted
-                    for _, _, action, wanted in asked
-                    if action.kind == "contact" and action.channel in capped
-                ),
-                default=math.inf,
-            )
+        if self.capped is not None:
+            self.unchanged_until = self._unchanged_until(asked, now.timestamp(), self.capped)
         return asked
+
+    def _unchanged_until(
+        self, asked: Sequence[Timed], moment: float, capped: frozenset[str]
+    ) -> float:
+        """The last moment up to which, with no event, the engine answers as it does at
+        ``moment`` (an audit whose only reader of the time is a cap). The time changes the
+        placing of contacts only through those on a ``capped`` channel that are overdue: each
+        counts against the caps from the first moment from now that its hours allow
+        (:func:`cadence.engine.schedule.place`). So the answer stays the same until another
+        falls overdue (its rule's due time is passed) or one that is overdue could be made."""
+        replayed = self._replayed
+        policy = self.engine._compiled
+        until = math.inf
+        for _, _, action, wanted in asked:
+            channel = action.channel
+            if action.kind != "contact" or channel is None or channel not in capped:
+                continue
+            if wanted >= moment:
+                until = min(until, wanted)  # overdue after it
+            else:
+                until = min(until, allowed(policy, replayed.memo, channel, moment, replayed.zone))
+        return until
 
     def _record(self, event: Event, *, made: bool) -> None:
         if event.type == "assigned" and event.value is not None:
