@@ -67,10 +67,14 @@ class Simulation:
         """The obligations due in the period, in order of due time, lead and rule."""
         first, last = self.start.timestamp(), self.end.timestamp()
         found = [
-            o for run in self.runs for o in run.obligations if first <= o.due.timestamp() < last
+            (due, o.lead_id, o.rule, o.kind, index, o)
+            for index, (due, o) in enumerate(
+                (o.due.timestamp(), o) for run in self.runs for o in run.obligations
+            )
+            if first <= due < last
         ]
-        found.sort(key=lambda o: (o.due.timestamp(), o.lead_id, o.rule, o.kind))
-        return found
+        found.sort()  # by due time, lead, rule and kind, else as made (never by the obligation)
+        return [row[-1] for row in found]
 
     def metrics(self, won: Won = DEFAULT_WON) -> dict[str, object]:
         """The metrics of the run as a JSON-ready dict (see ``docs/simulation.md``)."""

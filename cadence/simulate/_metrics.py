@@ -80,26 +80,55 @@ def _spread(values: Sequence[float]) -> dict[str, float | None]:
     }
 
 
+class _Tally:
+    """Obligations counted by outcome, with how late (in seconds) each one met late was."""
+
+    __slots__ = ("counts", "late")
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
+        self.late: list[float] = []
+
+    def add(self, outcome: str, late: float | None) -> None:
+        self.counts[outcome] += 1
+        if late is not None:
+            self.late.append(late)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """The share on time of those met or missed."""
+        counts = self.counts
+        return _rate(counts["on_time"], counts["on_time"] + counts["late"] + counts["missed"])
+
+    def summary(self) -> dict[str, Any]:
+        late = self.late
+        return {
+            "total": self.total,
+            **self.counts,
+            "on_time_rate": self.on_time_rate,
+            "late_hours": {
+                "median": _hours(percentile(late, 0.5)),
+                "p95": _hours(percentile(late, 0.95)),
+                "max": _hours(max(late) if late else None),
+            },
+        }
+
+
+def _late_seconds(obligation: Obligation) -> float | None:
+    gap = obligation.late_by
+    return None if gap is None else gap.total_seconds()
+
+
 def outcomes(obligations: Iterable[Obligation]) -> dict[str, Any]:
     """Counts by outcome, the on-time rate (of those met or missed) and how late the late were."""
-    counts: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
-    late: list[float] = []
+    tally = _Tally()
     for obligation in obligations:
-        counts[obligation.outcome] += 1
-        gap = obligation.late_by
-        if gap is not None:
-            late.append(gap.total_seconds())
-    judged = counts["on_time"] + counts["late"] + counts["missed"]
-    return {
-        "total": sum(counts.values()),
-        **counts,
-        "on_time_rate": _rate(counts["on_time"], judged),
-        "late_hours": {
-            "median": _hours(percentile(late, 0.5)),
-            "p95": _hours(percentile(late, 0.95)),
-            "max": _hours(max(late) if late else None),
-        },
-    }
+        tally.add(obligation.outcome, _late_seconds(obligation))
+    return tally.summary()
 
 
 def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
@@ -111,9 +140,6 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
     contacts = [o for o in obligations if o.kind in _CONTACTS]
     escalations = [o for o in obligations if o.kind in ("escalate", "reassign")]
 
-    by_rule: dict[str, list[Obligation]] = defaultdict(list)
-    for obligation in contacts:
-        by_rule[obligation.rule].append(obligation)
     fired: dict[str, int] = defaultdict(int)
     for obligation in escalations:
         fired[f"{obligation.rule}:{obligation.kind}"] += 1
@@ -152,26 +178,44 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
             }
         )
 
+    # Every contact and task judged once, and counted in each grouping it falls in.
+    judged = _Tally()
+    by_rule: dict[str, _Tally] = defaultdict(_Tally)
+    assigned: dict[str, _Tally] = defaultdict(_Tally)
+    grade_of = {row["lead"].id: row["grade"] for row in lead_rows}
+    show_of = {row["lead"].id: row["show"] for row in lead_rows}
+    by_grade: dict[str, _Tally] = defaultdict(_Tally)
+    by_show: dict[str, _Tally] = defaultdict(_Tally)
+    breached = 0
+    for obligation in contacts:
+        outcome, late = obligation.outcome, _late_seconds(obligation)
+        judged.add(outcome, late)
+        by_rule[obligation.rule].add(outcome, late)
+        assigned[obligation.assignee or "(none)"].add(outcome, late)
+        grade = grade_of.get(obligation.lead_id)
+        if grade is not None:  # its lead captured in the period
+            by_grade[grade].add(outcome, late)
+            by_show[show_of[obligation.lead_id]].add(outcome, late)
+        if obligation.deferred and outcome in ("late", "missed"):
+            breached += 1
+
     working_days = _working_days(simulation)
-    people = sorted({o.assignee or "(none)" for o in contacts} | set(touches_by_person))
+    people = sorted(set(assigned) | set(touches_by_person))
     per_day: list[float] = []
     for person in people:
         for day in working_days:
             per_day.append(load.get((person, day), 0))
 
-    assigned: dict[str, list[Obligation]] = defaultdict(list)
-    for obligation in contacts:
-        assigned[obligation.assignee or "(none)"].append(obligation)
     owned: dict[str, int] = defaultdict(int)
     for row in lead_rows:
         owned[row["owner"]] += 1
     by_person: dict[str, Any] = {}
     for person in people:
-        summary = outcomes(assigned.get(person, []))
+        tally = assigned.get(person) or _Tally()
         by_person[person] = {
             "leads": owned.get(person, 0),
-            "obligations": summary["total"],
-            "on_time_rate": summary["on_time_rate"],
+            "obligations": tally.total,
+            "on_time_rate": tally.on_time_rate,
             "touches": touches_by_person.get(person, 0),
             "touches_per_working_day": round(
                 touches_by_person.get(person, 0) / len(working_days), 4
@@ -191,8 +235,8 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
         "capacity": simulation.capacity,
         "period": {"from": simulation.start.isoformat(), "to": simulation.end.isoformat()},
         "leads": {"simulated": len(simulation.runs), "captured_in_period": len(lead_rows)},
-        "obligations": outcomes(contacts),
-        "by_rule": {rule: outcomes(items) for rule, items in sorted(by_rule.items())},
+        "obligations": judged.summary(),
+        "by_rule": {rule: tally.summary() for rule, tally in sorted(by_rule.items())},
         "escalations": {"total": len(escalations), "by_rule": dict(sorted(fired.items()))},
         "over_contact": {
             "over_cap": over.over_cap,
@@ -218,13 +262,11 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
                 for day in working_days
             },
         },
-        "breached_by_capacity": sum(
-            1 for o in contacts if o.deferred and o.outcome in ("late", "missed")
-        ),
+        "breached_by_capacity": breached,
         **_lead_measures(lead_rows),
-        "by_grade": _grouped(lead_rows, contacts, "grade"),
+        "by_grade": _grouped(lead_rows, by_grade, "grade"),
         "by_salesperson": by_person,
-        "by_show": _grouped(lead_rows, contacts, "show"),
+        "by_show": _grouped(lead_rows, by_show, "show"),
     }
     return result
 
@@ -250,17 +292,13 @@ def _lead_measures(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _grouped(
-    rows: Sequence[dict[str, Any]], contacts: Sequence[Obligation], key: str
+    rows: Sequence[dict[str, Any]], tallies: dict[str, _Tally], key: str
 ) -> dict[str, Any]:
+    """The leads grouped by ``key`` (grade, show), with the obligations of each group's leads
+    (``tallies``)."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         groups[row[key]].append(row)
-    lead_group = {row["lead"].id: group for group, items in groups.items() for row in items}
-    by_group: dict[str, list[Obligation]] = defaultdict(list)
-    for obligation in contacts:
-        group = lead_group.get(obligation.lead_id)
-        if group is not None:
-            by_group[group].append(obligation)
     result = {}
     for group in sorted(groups):
         measures = _lead_measures(groups[group])
@@ -268,7 +306,7 @@ def _grouped(
             "leads": len(groups[group]),
             "conversion": measures["conversion"],
             "first_contact_hours": measures["first_contact_hours"],
-            "on_time_rate": outcomes(by_group.get(group, ()))["on_time_rate"],
+            "on_time_rate": (tallies.get(group) or _Tally()).on_time_rate,
         }
     return result
 

@@ -65,18 +65,20 @@ def over_contact(
                 found.in_quiet_hours += 1
     for cap in compiled.caps:
         times = sorted(stamp for stamp, channel in touches if channel in cap.channels)
+        length = cap.length.total_seconds() if cap.length is not None else None
         for touch in times:
             if not first <= touch < last:
                 continue
-            at = datetime.fromtimestamp(touch, UTC)
-            if cap.length is not None:
-                begin = touch - cap.length.total_seconds()
+            if length is not None:
+                begin = touch - length
             else:
-                begin = compiled.calendar.subtract(at.astimezone(zone), cap.within).timestamp()
+                moment = datetime.fromtimestamp(touch, zone)
+                begin = compiled.calendar.subtract(moment, cap.within).timestamp()
             inside = bisect_right(times, touch) - bisect_right(times, begin)
             if inside <= cap.max:
                 continue
             if cap.when is not None:
+                at = datetime.fromtimestamp(touch, UTC)
                 state = replay(lead, list(events), at, zone)
                 state.grade = compiled.grade_of(state)
                 if not cap.when(state, None):

@@ -120,6 +120,34 @@ def test_golden_over_contact() -> None:
     }
 
 
+def test_golden_over_contact_with_a_cap_in_business_days() -> None:
+    # A window of business days follows the calendar in the lead's zone, not elapsed time.
+    policy = parse_policy(
+        """
+        policy: careful
+        timezone: Asia/Shanghai
+        calendar: {country: CN}
+        caps: [{id: two-business-days, max: 1, within: 2 business days}]
+        rules:
+          - id: weekly
+            cadence: {every: 7 days, channel: email}
+        """
+    )
+    events = [
+        # Friday 6 June 2025, 10:00 and the Monday after it, 11:00: two business days back from
+        # Monday 11:00 is Thursday 11:00, so both are in one window (in elapsed time, two days
+        # back is Saturday, and they would not be).
+        touch("A", "2025-06-06T10:00:00+08:00", "email"),
+        touch("A", "2025-06-09T11:00:00+08:00", "email"),  # over the cap
+        # Thursday 12 June 12:00: two business days back is Tuesday 12:00, after Monday.
+        touch("A", "2025-06-12T12:00:00+08:00", "email"),
+    ]
+    captured = lead("A", "2025-06-01T10:00:00+08:00")
+    metrics = simulate(Engine(policy), {"A": captured}, {"A": events}).metrics()
+    assert metrics["over_contact"]["over_cap"] == 1
+    assert metrics["over_contact"]["by_cap"] == {"two-business-days": 1}
+
+
 CAPPED = """
 policy: capped
 timezone: Asia/Shanghai
