@@ -190,8 +190,8 @@ class LeadRun:
         if (
             due_only
             and self.capped is not None
-            and moment <= self.unchanged_until
             and (self.position >= len(self.stamps) or self.stamps[self.position] > moment)
+            and moment <= self.unchanged_until
         ):
             # Nothing happened since the last evaluation and time alone has changed nothing the
             # engine answers: reconciling the same answer again would change nothing.
@@ -368,9 +368,12 @@ class LeadRun:
             self.obligations.append(obligation)
             if due > moment and self.due_visits:
                 self._visit(due, obligation, due=True)
-            if action.rule in self.occasions:  # its day over, the policy moves on to the next
-                day = action.due.date() + timedelta(days=1)
-                over = datetime.combine(day, time(0), action.due.tzinfo).timestamp()
+            if action.rule in self.occasions:
+                # Its occasion's day over (whatever moved the contact), the policy moves on to
+                # the next occasion.
+                zone = action.due.tzinfo
+                day = datetime.fromtimestamp(wanted, zone).date() + timedelta(days=1)
+                over = datetime.combine(day, time(0), zone).timestamp()
                 self._visit(over, obligation)
             if action.kind in ("contact", "task"):
                 self._visit_escalations(action.rule, wanted, moment, obligation)

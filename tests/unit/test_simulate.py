@@ -233,6 +233,41 @@ def test_a_greeting_not_sent_on_its_day_is_missed_and_the_next_occasion_is_a_new
     assert result.obligations[2].late_by == timedelta(hours=2)
 
 
+def test_a_greeting_a_cap_holds_past_its_day_ends_when_the_day_is_over() -> None:
+    # A's birthday is 4 March. A is captured on 3 March 10:00 with a call at that moment, which
+    # fills the cap of one contact a week: the birthday text is held to 10 March 10:00. When
+    # 4 March is over, the policy asks for the next birthday (4 March 2026) instead: the policy
+    # itself held this one past its day, so it ended then (not met, not missed). The text sent
+    # on 6 March greets no birthday. Until this was fixed, the run noticed the change only at
+    # its next visit (here the text on 6 March) and counted the text as meeting the greeting.
+    policy = parse_policy(
+        """
+        policy: greetings
+        timezone: Asia/Shanghai
+        caps: [{id: one-a-week, max: 1, within: 7 days}]
+        rules:
+          - id: birthday
+            greeting: {on: birthday, channel: sms, at: "10:00"}
+        """
+    )
+    captured = Lead(
+        "A",
+        at("2025-03-03T10:00:00+08:00"),
+        owner="Lin Na",
+        attributes={"birthday": "1980-03-04"},
+    )
+    events = [
+        touch("A", "2025-03-03T10:00:00+08:00", "phone"),
+        touch("A", "2025-03-06T12:00:00+08:00", "sms"),
+    ]
+    result = simulate(Engine(policy), {"A": captured}, {"A": events})
+    found = [(o.due.isoformat(), o.outcome, o.resolved_at) for o in result.runs[0].obligations]
+    assert found == [
+        ("2025-03-10T10:00:00+08:00", "ended", at("2025-03-05T00:00:00+08:00")),
+        ("2026-03-04T10:00:00+08:00", "open", None),
+    ]
+
+
 def test_an_obligation_started_again_by_a_later_event_is_a_new_one() -> None:
     # Each promise is to be kept within 3 days. A promises on 1 April and again on 6 April, and
     # keeps a promise on 7 April: the first was never kept by its deadline (missed), the second
