@@ -43,6 +43,9 @@ OUTCOMES: Final[tuple[Outcome, ...]] = ("on_time", "late", "missed", "ended", "o
 #: they come just before it stops being asked (a touch on its own channel always does).
 _MEETING: Final = frozenset({"reply"})
 
+#: The kinds of action that are obligations of their own (what escalations follow).
+_CONTACTS: Final = ("contact", "task")
+
 #: How many times one moment may be re-evaluated after carrying out contacts (follow mode).
 _MAX_ROUNDS: Final = 20
 
@@ -140,8 +143,9 @@ class LeadRun:
     capped: frozenset[str] | None = None
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
-    # What is asked and not yet met or ended, with its due time as a POSIX timestamp.
-    open: dict[tuple[str, str, str | None, int], tuple[Obligation, float]] = field(
+    # What is asked and not yet met or ended, with its due time as a POSIX timestamp and the due
+    # time its rule asked for (what its escalations are counted from), as last asked.
+    open: dict[tuple[str, str, str | None, int], tuple[Obligation, float, float]] = field(
         default_factory=dict
     )
     # (moment, order, obligation, due): a moment to visit, for an obligation while it is open (its
@@ -217,7 +221,7 @@ class LeadRun:
     def finish(self) -> None:
         """Classify what is still open when the history ends, and let go of the replayed
         history."""
-        for obligation, _ in self.open.values():
+        for obligation, _, _ in self.open.values():
             obligation.outcome = (
                 "missed" if obligation.deadline.timestamp() <= self.last else "open"
             )
@@ -298,9 +302,14 @@ class LeadRun:
             n = counts.get(base, 0)
             counts[base] = n + 1
             asked[(*base, n)] = (action, due, wanted)
-        for key, (obligation, due) in list(self.open.items()):
+        for key, (obligation, due, counted_from) in list(self.open.items()):
             found = asked.get(key)
             still, still_due = found[:2] if found is not None else (None, 0.0)
+            if found is not None and found[2] != counted_from and obligation.kind in _CONTACTS:
+                # Still asked, but its rule's deadline moved (a later event it is counted from,
+                # its contact placed as before): so do the moments it escalates.
+                self.open[key] = (obligation, due, found[2])
+                self._visit_escalations(obligation.rule, found[2], moment, obligation)
             if still is not None and still_due <= due:
                 continue  # still asked, no later: still open
             if still is not None and still_due <= moment:
@@ -364,7 +373,7 @@ class LeadRun:
                 action.reason,
                 self._deadline(action, now),
             )
-            self.open[key] = (obligation, due)
+            self.open[key] = (obligation, due, wanted)
             self.obligations.append(obligation)
             if due > moment and self.due_visits:
                 self._visit(due, obligation, due=True)
@@ -438,7 +447,7 @@ class LeadRun:
             if allowed.timestamp() > moment:
                 self.deferred[key] = allowed
                 self._visit(allowed.timestamp())
-                for obligation, _ in self.open.values():
+                for obligation, _, _ in self.open.values():
                     if (obligation.rule, obligation.kind, obligation.channel) == key:
                         obligation.deferred = True
                 continue

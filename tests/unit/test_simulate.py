@@ -344,6 +344,48 @@ def test_an_escalation_is_asked_when_the_engine_asks_it_not_when_the_moved_conta
     assert followed["obligations"]["on_time"] == 2
 
 
+def test_an_escalation_follows_a_deadline_that_a_later_event_moves() -> None:
+    # The deposit is to be chased by phone within a day of the contract, in working hours. The
+    # contract is signed on Monday 7 April 2025 at 20:00 and signed again at 20:30: the deadline
+    # is then Tuesday 20:30, not 20:00 (the rule counts from the latest), and the engine
+    # escalates at 20:30. Both deadlines put the call on Wednesday 09:00, so it stays the same
+    # obligation. Until this was fixed, the run looked for the escalation only at 20:00, where
+    # there was none yet, and then only at the next event or due time it visited: here none,
+    # so the escalation never showed.
+    policy = parse_policy(
+        """
+        policy: deposits
+        timezone: Asia/Shanghai
+        working_hours: {start: "09:00", end: "18:00", channels: [phone]}
+        events: [contract_signed]
+        rules:
+          - id: deposit-chase
+            obligation:
+              after: contract_signed
+              within: 1 day
+              channel: phone
+              if_missed: {escalate: 0 days}
+        """
+    )
+    events = [
+        Event("A", at("2025-04-07T20:00:00+08:00"), "contract_signed"),
+        Event("A", at("2025-04-07T20:30:00+08:00"), "contract_signed"),
+    ]
+    end = at("2025-04-12T00:00:00+08:00")
+    captured = lead("A", "2025-04-07T19:00:00+08:00")
+    result = simulate(Engine(policy), {"A": captured}, {"A": events}, end=end)
+    found = [(o.kind, o.due, o.asked_at, o.outcome) for o in result.obligations]
+    assert found == [
+        (
+            "escalate",
+            at("2025-04-08T20:30:00+08:00"),
+            at("2025-04-08T20:30:00+08:00"),
+            "missed",
+        ),
+        ("contact", at("2025-04-09T09:00:00+08:00"), at("2025-04-07T20:00:00+08:00"), "missed"),
+    ]
+
+
 def test_follow_with_capacity_moves_what_does_not_fit_to_the_next_working_day() -> None:
     # Three leads of one salesperson, each to be called within 2 days, all due on Thursday
     # 3 April 10:00; with a capacity of 2 a day, the third call waits for Monday 7 April
@@ -565,7 +607,7 @@ def capped_cases(draw: st.DrawFn) -> tuple[str, Lead, list[Event], datetime]:
     return name, lead, events, now
 
 
-@settings(max_examples=100)
+@settings(max_examples=300)
 @given(capped_cases())
 def test_an_audit_passing_over_due_times_with_no_capped_contact_overdue_finds_the_same(
     case: tuple[str, Lead, list[Event], datetime],
