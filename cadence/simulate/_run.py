@@ -195,10 +195,11 @@ class LeadRun:
             due_only
             and self.capped is not None
             and (self.position >= len(self.stamps) or self.stamps[self.position] > moment)
-            and moment <= self.unchanged_until
+            and (moment <= self.unchanged_until or not self._deadline_may_follow(moment))
         ):
-            # Nothing happened since the last evaluation and time alone has changed nothing the
-            # engine answers: reconciling the same answer again would change nothing.
+            # Nothing happened since the last evaluation, and either time alone has changed
+            # nothing the engine answers, or what it can change (a contact held back later)
+            # would change no obligation: reconciling would change nothing.
             return
         now = datetime.fromtimestamp(moment, UTC)
         batch: list[Event] = []
@@ -403,6 +404,18 @@ class LeadRun:
             escalated = compiled.add_in_zone(start, delay, zone).timestamp()
             if escalated > moment:
                 self._visit(escalated, obligation)
+
+    def _deadline_may_follow(self, moment: float) -> bool:
+        """Audit, with nothing happening to the lead at ``moment``: whether reconciling could
+        change an obligation. Without an event, the engine's answer changes only by escalations
+        and greetings' next occasions (visited in any case: ``capped``) and by the caps holding a
+        contact back later; of that, reconciling takes in only a hold of an obligation not yet
+        overdue whose next touch in the history is on another channel
+        (:meth:`_made_first_elsewhere`): its deadline follows."""
+        return any(
+            obligation.deadline.timestamp() >= moment and self._made_first_elsewhere(obligation)
+            for obligation, _, _ in self.open.values()
+        )
 
     def _made_first_elsewhere(self, obligation: Obligation) -> bool:
         """Audit: whether the history's next touch is on another channel than the obligation's.

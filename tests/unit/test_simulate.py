@@ -612,9 +612,11 @@ def capped_cases(draw: st.DrawFn) -> tuple[str, Lead, list[Event], datetime]:
 def test_an_audit_passing_over_due_times_with_no_capped_contact_overdue_finds_the_same(
     case: tuple[str, Lead, list[Event], datetime],
 ) -> None:
-    # Where only a cap makes due times matter, an audit passes over a due time at which no
-    # contact on a capped channel is overdue (capped_channels); evaluating there anyway
-    # changes no obligation, no touch and no metric: only the count of evaluations.
+    # Where only a cap makes due times matter, an audit passes over a due time at which time
+    # alone has changed nothing the engine answers, or nothing reconciling would take in
+    # (capped_channels); evaluating there anyway changes no obligation, no touch and no
+    # metric: only the count of evaluations. (It found that greetings held past their day and
+    # escalations of a deadline moved by a later event were visited at the wrong moments.)
     name, lead, events, now = case
     engine = Engine(_POLICIES[name])
     data = ({lead.id: lead}, {lead.id: events})
