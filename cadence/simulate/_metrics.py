@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from cadence.engine.state import in_time_order, replay
 from cadence.records import Event
 from cadence.simulate._over_contact import OverContact, over_contact
-from cadence.simulate._run import OUTCOMES, Obligation
+from cadence.simulate._run import CONTACTS, OUTCOMES, Obligation
 
 if TYPE_CHECKING:
     from cadence.simulate import Simulation
@@ -31,7 +31,6 @@ SCHEMA: Final = "cadence.simulation/1"
 COVERAGE_DAYS: Final = (1, 3, 7, 14, 30)
 
 _HOUR: Final = 3600.0
-_CONTACTS: Final = ("contact", "task")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +136,7 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
     compiled = engine._compiled
     first, last = simulation.start.timestamp(), simulation.end.timestamp()
     obligations = simulation.obligations
-    contacts = [o for o in obligations if o.kind in _CONTACTS]
+    contacts = [o for o in obligations if o.kind in CONTACTS]
     escalations = [o for o in obligations if o.kind in ("escalate", "reassign")]
 
     fired: dict[str, int] = defaultdict(int)

@@ -43,8 +43,8 @@ OUTCOMES: Final[tuple[Outcome, ...]] = ("on_time", "late", "missed", "ended", "o
 #: they come just before it stops being asked (a touch on its own channel always does).
 _MEETING: Final = frozenset({"reply"})
 
-#: The kinds of action that are obligations of their own (what escalations follow).
-_CONTACTS: Final = ("contact", "task")
+#: The kinds of action that a salesperson does (what escalations follow, what touches meet).
+CONTACTS: Final = ("contact", "task")
 
 #: How many times one moment may be re-evaluated after carrying out contacts (follow mode).
 _MAX_ROUNDS: Final = 20
@@ -138,8 +138,9 @@ class LeadRun:
     # anyway (:func:`due_times_matter`).
     due_visits: bool
     # An audit with caps and nothing else that reads the time: the channels the caps count. A
-    # due time up to ``unchanged_until`` changes nothing the engine answers, and the run passes
-    # over it (:func:`capped_channels`). ``None``: every due time is evaluated.
+    # due time with nothing new that changes no obligation (:meth:`_unchanged_until`,
+    # :meth:`_deadline_may_follow`) is passed over (:func:`capped_channels`). ``None``: every
+    # due time is evaluated.
     capped: frozenset[str] | None = None
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
@@ -306,7 +307,7 @@ class LeadRun:
         for key, (obligation, due, counted_from) in list(self.open.items()):
             found = asked.get(key)
             still, still_due = found[:2] if found is not None else (None, 0.0)
-            if found is not None and found[2] != counted_from and obligation.kind in _CONTACTS:
+            if found is not None and found[2] != counted_from and obligation.kind in CONTACTS:
                 # Still asked, but its rule's deadline moved (a later event it is counted from,
                 # its contact placed as before): so do the moments it escalates.
                 self.open[key] = (obligation, due, found[2])
@@ -315,7 +316,7 @@ class LeadRun:
                 continue  # still asked, no later: still open
             if still is not None and still_due <= moment:
                 continue
-            meets = obligation.kind in ("contact", "task") and (
+            meets = obligation.kind in CONTACTS and (
                 obligation.channel in touched
                 or bool(types & self.meeting_types.get(obligation.rule, _MEETING))
             )
@@ -323,7 +324,7 @@ class LeadRun:
                 still is not None
                 and not meets
                 and obligation.rule in self.renewed
-                and obligation.kind in ("contact", "task")
+                and obligation.kind in CONTACTS
                 and still.reason != obligation.reason
             ):
                 # A greeting asked for its next occasion (the day of this one is over), or an
@@ -385,7 +386,7 @@ class LeadRun:
                 day = datetime.fromtimestamp(wanted, zone).date() + timedelta(days=1)
                 over = datetime.combine(day, time(0), zone).timestamp()
                 self._visit(over, obligation)
-            if action.kind in ("contact", "task"):
+            if action.kind in CONTACTS:
                 self._visit_escalations(action.rule, wanted, moment, obligation)
 
     def _visit_escalations(
@@ -412,10 +413,20 @@ class LeadRun:
         contact back later; of that, reconciling takes in only a hold of an obligation not yet
         overdue whose next touch in the history is on another channel
         (:meth:`_made_first_elsewhere`): its deadline follows."""
-        return any(
-            obligation.deadline.timestamp() >= moment and self._made_first_elsewhere(obligation)
+        if not self.open:
+            return False
+        following = self._next_touch()
+        return following is not None and any(
+            obligation.deadline.timestamp() >= moment and following.channel != obligation.channel
             for obligation, _, _ in self.open.values()
         )
+
+    def _next_touch(self) -> Event | None:
+        """The history's next touch (``None``: no touch is left)."""
+        for event in self.history[self.position :]:
+            if event.type == "touch":
+                return event
+        return None
 
     def _made_first_elsewhere(self, obligation: Obligation) -> bool:
         """Audit: whether the history's next touch is on another channel than the obligation's.
@@ -423,10 +434,8 @@ class LeadRun:
         made as soon as their hours allow; the hold was real only if the salesperson did make
         another contact first. Otherwise the deadline must not follow it (behind contacts that
         nobody makes, it would follow again and again)."""
-        for event in self.history[self.position :]:
-            if event.type == "touch":
-                return event.channel != obligation.channel
-        return False
+        following = self._next_touch()
+        return following is not None and following.channel != obligation.channel
 
     def _deadline(self, action: Action, now: datetime) -> datetime:
         if action.due.timestamp() > now.timestamp():
@@ -443,7 +452,7 @@ class LeadRun:
         chosen: dict[tuple[str, str, str | None], Action] = {}
         for due, _, action, _ in actions:
             key = _key(action)
-            if action.kind not in ("contact", "task") or key in chosen:
+            if action.kind not in CONTACTS or key in chosen:
                 continue
             if due > moment:
                 continue
@@ -527,6 +536,14 @@ def renewed_rules(engine: Engine) -> frozenset[str]:
     )
 
 
+def _reads_the_time(engine: Engine) -> bool:
+    """Whether a condition of the gate or of a rule other than a greeting reads ``now``."""
+    compiled = engine._compiled
+    return not compiled.timeless_gate or any(
+        not rule.timeless and rule.kind != "greeting" for rule in compiled.rules
+    )
+
+
 def due_times_matter(engine: Engine, follow: bool) -> bool:
     """Whether a run must visit each obligation's due time. Follow mode carries the contacts out
     then. An audit, as time alone passes, learns something there only if the engine's answer can
@@ -534,31 +551,21 @@ def due_times_matter(engine: Engine, follow: bool) -> bool:
     contact back behind them, or a condition of the gate or of a rule that reads ``now``. Without
     either, what the engine asks between two events changes only by escalations and greetings'
     next occasions, whose moments the run visits in any case."""
-    compiled = engine._compiled
-    return (
-        follow
-        or bool(compiled.caps)
-        or not compiled.timeless_gate
-        or any(not rule.timeless and rule.kind != "greeting" for rule in compiled.rules)
-    )
+    return follow or bool(engine._compiled.caps) or _reads_the_time(engine)
 
 
 def capped_channels(engine: Engine, follow: bool) -> frozenset[str] | None:
-    """The channels the caps count, when an audit may pass over a due time at which no contact
-    on them is overdue; ``None`` when it may not.
+    """The channels the caps count, when an audit may pass over some due times; ``None`` when
+    it may not.
 
     Where due times matter only because of a cap (:func:`due_times_matter`: an audit, no
     condition that reads ``now``), the engine's answer changes with time alone only through
     the contacts on a capped channel that are overdue: each counts against the cap from the
-    first moment from ``now`` that its hours allow. Until one is overdue, the answer at a due
-    time is the one of the last evaluation, and reconciling it again changes nothing."""
+    first moment from ``now`` that its hours allow (:meth:`LeadRun._unchanged_until`). And
+    what it changes, a contact held back later, moves a deadline only in the cases of
+    :meth:`LeadRun._deadline_may_follow`. Elsewhere, reconciling changes nothing."""
     compiled = engine._compiled
-    if (
-        follow
-        or not compiled.caps
-        or not compiled.timeless_gate
-        or any(not rule.timeless and rule.kind != "greeting" for rule in compiled.rules)
-    ):
+    if follow or not compiled.caps or _reads_the_time(engine):
         return None
     return frozenset(channel for cap in compiled.caps for channel in cap.channels)
 

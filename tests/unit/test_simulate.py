@@ -15,7 +15,7 @@ from cadence.data import read_events, read_leads
 from cadence.engine import Engine
 from cadence.policy import load_policy, parse_policy
 from cadence.records import Event, Lead
-from cadence.simulate import simulate
+from cadence.simulate import Simulation, simulate
 from cadence.simulate._run import capped_channels, due_times_matter
 from cadence.testing import lead_histories
 
@@ -557,42 +557,14 @@ def _asked(
 _TIMELESS = sorted(
     name for name, policy in _POLICIES.items() if not due_times_matter(Engine(policy), False)
 )
+_CAPPED = sorted(
+    name for name, policy in _POLICIES.items() if capped_channels(Engine(policy), False)
+)
 
 
 def test_some_shipped_policy_lets_an_audit_skip_due_times() -> None:
     # The property below is only worth running on such policies; it must have some.
     assert _TIMELESS
-
-
-@st.composite
-def timeless_cases(draw: st.DrawFn) -> tuple[str, Lead, list[Event], datetime]:
-    name = draw(st.sampled_from(_TIMELESS))
-    lead, events, now = draw(lead_histories(_POLICIES[name], max_events=6))
-    return name, lead, events, now
-
-
-@settings(max_examples=100)
-@given(timeless_cases())
-def test_an_audit_that_skips_due_times_finds_what_one_visiting_them_finds(
-    case: tuple[str, Lead, list[Event], datetime],
-) -> None:
-    # Where due_times_matter says an audit need not visit each obligation's due time, visiting
-    # them changes no obligation, no touch and no metric: only the count of evaluations.
-    name, lead, events, now = case
-    engine = Engine(_POLICIES[name])
-    data = ({lead.id: lead}, {lead.id: events})
-    end = _end(lead, events, now)
-    skipping = simulate(engine, *data, end=end)
-    with patch("cadence.simulate.due_times_matter", return_value=True):
-        visiting = simulate(engine, *data, end=end)
-    assert skipping.obligations == visiting.obligations
-    assert [r.touches for r in skipping.runs] == [r.touches for r in visiting.runs]
-    assert skipping.metrics() == visiting.metrics()
-
-
-_CAPPED = sorted(
-    name for name, policy in _POLICIES.items() if capped_channels(Engine(policy), False)
-)
 
 
 def test_some_shipped_policy_lets_an_audit_pass_over_due_times_with_nothing_overdue() -> None:
@@ -601,14 +573,43 @@ def test_some_shipped_policy_lets_an_audit_pass_over_due_times_with_nothing_over
 
 
 @st.composite
-def capped_cases(draw: st.DrawFn) -> tuple[str, Lead, list[Event], datetime]:
-    name = draw(st.sampled_from(_CAPPED))
+def cases_of(draw: st.DrawFn, names: list[str]) -> tuple[str, Lead, list[Event], datetime]:
+    """A shipped policy's name among ``names``, and a history in its vocabulary."""
+    name = draw(st.sampled_from(names))
     lead, events, now = draw(lead_histories(_POLICIES[name], max_events=6))
     return name, lead, events, now
 
 
+def _with_and_without(
+    case: tuple[str, Lead, list[Event], datetime], switch: str, value: object
+) -> tuple[Simulation, Simulation]:
+    """The case simulated as it is, and with ``cadence.simulate.<switch>`` returning ``value``;
+    both find the same obligations, touches and metrics."""
+    name, lead, events, now = case
+    engine = Engine(_POLICIES[name])
+    data = ({lead.id: lead}, {lead.id: events})
+    end = _end(lead, events, now)
+    plain = simulate(engine, *data, end=end)
+    with patch(f"cadence.simulate.{switch}", return_value=value):
+        switched = simulate(engine, *data, end=end)
+    assert plain.obligations == switched.obligations
+    assert [r.touches for r in plain.runs] == [r.touches for r in switched.runs]
+    assert plain.metrics() == switched.metrics()
+    return plain, switched
+
+
+@settings(max_examples=100)
+@given(cases_of(_TIMELESS))
+def test_an_audit_that_skips_due_times_finds_what_one_visiting_them_finds(
+    case: tuple[str, Lead, list[Event], datetime],
+) -> None:
+    # Where due_times_matter says an audit need not visit each obligation's due time, visiting
+    # them changes no obligation, no touch and no metric: only the count of evaluations.
+    _with_and_without(case, "due_times_matter", True)
+
+
 @settings(max_examples=300)
-@given(capped_cases())
+@given(cases_of(_CAPPED))
 def test_an_audit_passing_over_due_times_with_no_capped_contact_overdue_finds_the_same(
     case: tuple[str, Lead, list[Event], datetime],
 ) -> None:
@@ -617,16 +618,7 @@ def test_an_audit_passing_over_due_times_with_no_capped_contact_overdue_finds_th
     # (capped_channels); evaluating there anyway changes no obligation, no touch and no
     # metric: only the count of evaluations. (It found that greetings held past their day and
     # escalations of a deadline moved by a later event were visited at the wrong moments.)
-    name, lead, events, now = case
-    engine = Engine(_POLICIES[name])
-    data = ({lead.id: lead}, {lead.id: events})
-    end = _end(lead, events, now)
-    passing = simulate(engine, *data, end=end)
-    with patch("cadence.simulate.capped_channels", return_value=None):
-        evaluating = simulate(engine, *data, end=end)
-    assert passing.obligations == evaluating.obligations
-    assert [r.touches for r in passing.runs] == [r.touches for r in evaluating.runs]
-    assert passing.metrics() == evaluating.metrics()
+    passing, evaluating = _with_and_without(case, "capped_channels", None)
     assert sum(r.evaluations for r in passing.runs) <= sum(r.evaluations for r in evaluating.runs)
 
 
