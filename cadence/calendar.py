@@ -119,6 +119,7 @@ class BusinessCalendar:
         "_country",
         "_language",
         "_lock",
+        "_months",
         "_periods",
         "_subdivision",
         "_weekday_works",
@@ -151,6 +152,9 @@ class BusinessCalendar:
         self._years: dict[int, _Year] = {}
         # Holiday periods from a date, for greetings: many leads ask for the same day.
         self._periods: dict[date, tuple[tuple[date, str], ...]] = {}
+        # Days n months after a day (pendulum's month arithmetic): every monthly cadence of every
+        # lead asks for the few hundred days of a season again and again.
+        self._months: dict[tuple[date, int], date] = {}
 
     def __repr__(self) -> str:
         days = tuple(i for i in range(7) if self._weekday_works[i])
@@ -216,7 +220,7 @@ class BusinessCalendar:
         """
         tz = _zone_of(t)
         if duration.unit != "business_days":
-            return _shift(t, duration.amount, duration.unit, tz)
+            return self._shift(t, duration.amount, duration.unit, tz)
         n = _business_amount(duration)
         if day_start is not None and (not isinstance(day_start, time) or day_start.tzinfo):
             raise ValueError(f"day_start must be a time of day without a zone, got {day_start!r}")
@@ -241,7 +245,7 @@ class BusinessCalendar:
         """
         tz = _zone_of(t)
         if duration.unit != "business_days":
-            return _shift(t, -duration.amount, duration.unit, tz)
+            return self._shift(t, -duration.amount, duration.unit, tz)
         n = _business_amount(duration)
         d = t.date()
         if self._works(d):
@@ -296,6 +300,24 @@ class BusinessCalendar:
         return first_allowed
 
     # -- private -------------------------------------------------------------------------------
+
+    def _shift(self, t: datetime, n: int, unit: str, tz: tzinfo) -> datetime:
+        """``t`` moved by ``n`` (signed) hours, days, weeks or months."""
+        if n == 0:
+            return t
+        if unit == "hours":
+            return (t.astimezone(UTC) + timedelta(hours=n)).astimezone(tz)
+        if unit in ("days", "weeks"):
+            step = timedelta(days=n * 7 if unit == "weeks" else n)
+            return _localise(t.replace(tzinfo=None) + step, tz)
+        if unit == "months":
+            day = t.date()
+            moved = self._months.get((day, n))
+            if moved is None:  # clamped to the month's end
+                added = pendulum.Date(day.year, day.month, day.day).add(months=n)
+                moved = self._months[(day, n)] = date(added.year, added.month, added.day)
+            return _localise(datetime.combine(moved, t.time()), tz)
+        raise ValueError(f"unknown duration unit {unit!r}")
 
     def _works(self, d: date) -> bool:
         year = self._year(d.year)
@@ -447,21 +469,6 @@ def _zone_of(t: datetime) -> tzinfo:
     if tz is None or tz.utcoffset(t) is None:
         raise ValueError(f"expected a time-zone-aware datetime, got {t!r}")
     return tz
-
-
-def _shift(t: datetime, n: int, unit: str, tz: tzinfo) -> datetime:
-    """``t`` moved by ``n`` (signed) hours, days, weeks or months."""
-    if n == 0:
-        return t
-    if unit == "hours":
-        return (t.astimezone(UTC) + timedelta(hours=n)).astimezone(tz)
-    if unit in ("days", "weeks"):
-        step = timedelta(days=n * 7 if unit == "weeks" else n)
-        return _localise(t.replace(tzinfo=None) + step, tz)
-    if unit == "months":
-        moved = pendulum.Date(t.year, t.month, t.day).add(months=n)  # clamps to the month's end
-        return _localise(datetime.combine(moved, t.time()), tz)
-    raise ValueError(f"unknown duration unit {unit!r}")
 
 
 def _business_amount(duration: Duration) -> int:

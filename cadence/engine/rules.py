@@ -397,13 +397,20 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     today = state.now.date()
     # The next occasion found from `today` is the next one from any later day up to it, as long
     # as no touch on its channel greeted it and the owner is the same: kept for those days (the
-    # lead's `kept`).
-    sent = [e for e in state.touches if e.channel == spec.channel]
-    key = ("greeting", rule.order, len(sent), state.owner)
-    remembered: tuple[date, date, tuple[Proposal, ...], Callable[[], Verdict]] | None = (
-        state.kept.get(key)
+    # lead's `kept`), under the number of touches on its channel and, to find it without
+    # counting them, under the number of all touches.
+    kept = state.kept
+    quick = ("greeting touches", rule.order, len(state.touches), state.owner)
+    remembered: tuple[date, date, tuple[Proposal, ...], Callable[[], Verdict]] | None = kept.get(
+        quick
     )
     if remembered is not None and remembered[0] <= today <= remembered[1]:
+        return list(remembered[2]), remembered[3]
+    sent = [e for e in state.touches if e.channel == spec.channel]
+    key = ("greeting", rule.order, len(sent), state.owner)
+    remembered = kept.get(key)
+    if remembered is not None and remembered[0] <= today <= remembered[1]:
+        kept[quick] = remembered
         return list(remembered[2]), remembered[3]
     first = max(today, state.captured.at.date())
     greeted = {e.at.astimezone(state.zone).date() for e in sent}
@@ -424,7 +431,7 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     reason = f"{_ask(rule, f'Send {name} greetings by {spec.channel}')} on {day:%Y-%m-%d}."
     proposal = _proposal(rule, state, "contact", spec.channel, due, reason)
     verdict = _verdict(rule, True, lambda: f"next greeting: {name} on {day:%Y-%m-%d}")
-    state.kept[key] = (today, day, (proposal,), verdict)
+    kept[key] = kept[quick] = (today, day, (proposal,), verdict)
     return [proposal], verdict
 
 
