@@ -19,7 +19,7 @@ schema is in ``docs/simulation.md``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from operator import attrgetter
 from typing import Any
@@ -61,25 +61,39 @@ class Simulation:
     end: datetime
     follow: bool
     capacity: int | None
+    # The obligations due in the period, in order, once worked out (the runs are finished and
+    # the due times never change): see `obligations`.
+    _due_in_period: tuple[Obligation, ...] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def obligations(self) -> list[Obligation]:
-        """The obligations due in the period, in order of due time, lead and rule."""
-        first, last = self.start.timestamp(), self.end.timestamp()
-        found = [
-            (due, o.lead_id, o.rule, o.kind, index, o)
-            for index, (due, o) in enumerate(
-                (o.due.timestamp(), o) for run in self.runs for o in run.obligations
-            )
-            if first <= due < last
-        ]
-        found.sort()  # by due time, lead, rule and kind, else as made (never by the obligation)
-        return [row[-1] for row in found]
+        """The obligations due in the period, in order of due time, lead and rule (a fresh
+        list: sorted once, the first time it is asked for)."""
+        found = self._due_in_period
+        if found is None:
+            found = _due_in(self.runs, self.start.timestamp(), self.end.timestamp())
+            object.__setattr__(self, "_due_in_period", found)  # frozen: set once, as a cache
+        return list(found)
 
     def metrics(self, won: Won = DEFAULT_WON) -> dict[str, object]:
         """The metrics of the run as a JSON-ready dict (see ``docs/simulation.md``)."""
         with collector_paused():  # what the metrics build makes no reference cycles either
             return metrics(self, won)
+
+
+def _due_in(runs: Iterable[LeadRun], first: float, last: float) -> tuple[Obligation, ...]:
+    """The obligations of the runs due in ``[first, last)`` (POSIX timestamps), in order."""
+    found = [
+        (due, o.lead_id, o.rule, o.kind, index, o)
+        for index, (due, o) in enumerate(
+            (o.due.timestamp(), o) for run in runs for o in run.obligations
+        )
+        if first <= due < last
+    ]
+    found.sort()  # by due time, lead, rule and kind, else as made (never by the obligation)
+    return tuple(row[-1] for row in found)
 
 
 def period_of(
