@@ -133,97 +133,21 @@ def outcomes(obligations: Iterable[Obligation]) -> dict[str, Any]:
 def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
     """Every metric of a simulation (see the module's docstring)."""
     engine = simulation.engine
-    compiled = engine._compiled
-    first, last = simulation.start.timestamp(), simulation.end.timestamp()
     obligations = simulation.obligations
     contacts = [o for o in obligations if o.kind in CONTACTS]
     escalations = [o for o in obligations if o.kind in ("escalate", "reassign")]
-
     fired: dict[str, int] = defaultdict(int)
     for obligation in escalations:
         fired[f"{obligation.rule}:{obligation.kind}"] += 1
-
-    over = OverContact()
-    touches_per_lead: list[float] = []
-    lead_rows: list[dict[str, Any]] = []
-    touches_by_person: dict[str, int] = defaultdict(int)
-    load: dict[tuple[str, Any], int] = defaultdict(int)
-    zone = compiled.zone
-    for run in simulation.runs:
-        lead = run.lead
-        history = (  # the run's history is in time order; follow mode's touches are added
-            in_time_order([*run.history, *run.made]) if run.made else run.history
-        )
-        over.add(over_contact(engine, lead, history, simulation.start, simulation.end))
-        in_period = [t for t in run.touches if first <= t.stamp < last]
-        for touch in in_period:
-            person = touch.owner or "(none)"
-            touches_by_person[person] += 1
-            load[(person, touch.at.astimezone(zone).date())] += 1
-        captured = lead.captured_at.timestamp()
-        if not first <= captured < last:
-            continue
-        touches_per_lead.append(len(in_period))
-        first_touch = next((t.stamp for t in run.touches if t.stamp >= captured), None)
-        state = replay(lead, [], lead.captured_at, compiled.lead_zone(lead.timezone))
-        lead_rows.append(
-            {
-                "lead": lead,
-                "grade": compiled.grade_of(state) or "(none)",
-                "show": str(lead.attributes.get("show", "(none)")),
-                "owner": lead.owner or "(none)",
-                "won": won.of(e for e in history if e.stamp < last),
-                "first_contact": None if first_touch is None else first_touch - captured,
-            }
-        )
-
-    # Every contact and task judged once, and counted in each grouping it falls in.
-    judged = _Tally()
-    by_rule: dict[str, _Tally] = defaultdict(_Tally)
-    assigned: dict[str, _Tally] = defaultdict(_Tally)
-    grade_of = {row["lead"].id: row["grade"] for row in lead_rows}
-    show_of = {row["lead"].id: row["show"] for row in lead_rows}
-    by_grade: dict[str, _Tally] = defaultdict(_Tally)
-    by_show: dict[str, _Tally] = defaultdict(_Tally)
-    breached = 0
-    for obligation in contacts:
-        outcome, late = obligation.outcome, _late_seconds(obligation)
-        judged.add(outcome, late)
-        by_rule[obligation.rule].add(outcome, late)
-        assigned[obligation.assignee or "(none)"].add(outcome, late)
-        grade = grade_of.get(obligation.lead_id)
-        if grade is not None:  # its lead captured in the period
-            by_grade[grade].add(outcome, late)
-            by_show[show_of[obligation.lead_id]].add(outcome, late)
-        if obligation.deferred and outcome in ("late", "missed"):
-            breached += 1
-
+    runs = _RunsRead(simulation, won)
+    judged = _Judged(contacts, runs.lead_rows)
     working_days = _working_days(simulation)
-    people = sorted(set(assigned) | set(touches_by_person))
-    per_day: list[float] = []
-    for person in people:
-        for day in working_days:
-            per_day.append(load.get((person, day), 0))
-
-    owned: dict[str, int] = defaultdict(int)
-    for row in lead_rows:
-        owned[row["owner"]] += 1
-    by_person: dict[str, Any] = {}
-    for person in people:
-        tally = assigned.get(person) or _Tally()
-        by_person[person] = {
-            "leads": owned.get(person, 0),
-            "obligations": tally.total,
-            "on_time_rate": tally.on_time_rate,
-            "touches": touches_by_person.get(person, 0),
-            "touches_per_working_day": round(
-                touches_by_person.get(person, 0) / len(working_days), 4
-            )
-            if working_days
-            else None,
-        }
-
-    result: dict[str, Any] = {
+    people = sorted(set(judged.by_assignee) | set(runs.touches_by_person))
+    load = runs.load
+    per_day: list[float] = [load.get((p, day), 0) for p in people for day in working_days]
+    over = runs.over
+    touches_per_lead = runs.touches_per_lead
+    return {
         "schema": SCHEMA,
         "policy": {
             "name": engine.policy.policy,
@@ -233,9 +157,9 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
         "mode": "follow" if simulation.follow else "audit",
         "capacity": simulation.capacity,
         "period": {"from": simulation.start.isoformat(), "to": simulation.end.isoformat()},
-        "leads": {"simulated": len(simulation.runs), "captured_in_period": len(lead_rows)},
-        "obligations": judged.summary(),
-        "by_rule": {rule: tally.summary() for rule, tally in sorted(by_rule.items())},
+        "leads": {"simulated": len(simulation.runs), "captured_in_period": len(runs.lead_rows)},
+        "obligations": judged.all.summary(),
+        "by_rule": {rule: tally.summary() for rule, tally in sorted(judged.by_rule.items())},
         "escalations": {"total": len(escalations), "by_rule": dict(sorted(fired.items()))},
         "over_contact": {
             "over_cap": over.over_cap,
@@ -244,7 +168,7 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
             "by_cap": dict(sorted(over.by_cap.items())),
         },
         "touches": {
-            "total": sum(touches_by_person.values()),
+            "total": sum(runs.touches_by_person.values()),
             "per_lead": {
                 "mean": round(sum(touches_per_lead) / len(touches_per_lead), 4)
                 if touches_per_lead
@@ -261,13 +185,110 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
                 for day in working_days
             },
         },
-        "breached_by_capacity": breached,
-        **_lead_measures(lead_rows),
-        "by_grade": _grouped(lead_rows, by_grade, "grade"),
-        "by_salesperson": by_person,
-        "by_show": _grouped(lead_rows, by_show, "show"),
+        "breached_by_capacity": judged.breached,
+        **_lead_measures(runs.lead_rows),
+        "by_grade": _grouped(runs.lead_rows, judged.by_grade, "grade"),
+        "by_salesperson": _by_salesperson(people, runs, judged, len(working_days)),
+        "by_show": _grouped(runs.lead_rows, judged.by_show, "show"),
     }
-    return result
+
+
+class _RunsRead:
+    """What the metrics take from each lead's run, in one pass over the runs: its over-contact,
+    its touches in the period (by salesperson, by salesperson and day) and, for a lead captured in
+    the period, a row with its grade, show, owner, whether it was won, and how long it waited
+    for its first touch (seconds)."""
+
+    __slots__ = ("lead_rows", "load", "over", "touches_by_person", "touches_per_lead")
+
+    def __init__(self, simulation: Simulation, won: Won) -> None:
+        engine = simulation.engine
+        compiled = engine._compiled
+        zone = compiled.zone
+        first, last = simulation.start.timestamp(), simulation.end.timestamp()
+        self.over = OverContact()
+        self.touches_per_lead: list[float] = []
+        self.lead_rows: list[dict[str, Any]] = []
+        self.touches_by_person: dict[str, int] = defaultdict(int)
+        self.load: dict[tuple[str, Any], int] = defaultdict(int)
+        for run in simulation.runs:
+            lead = run.lead
+            history = (  # the run's history is in time order; follow mode's touches are added
+                in_time_order([*run.history, *run.made]) if run.made else run.history
+            )
+            self.over.add(over_contact(engine, lead, history, simulation.start, simulation.end))
+            in_period = [t for t in run.touches if first <= t.stamp < last]
+            for touch in in_period:
+                person = touch.owner or "(none)"
+                self.touches_by_person[person] += 1
+                self.load[(person, touch.at.astimezone(zone).date())] += 1
+            captured = lead.captured_at.timestamp()
+            if not first <= captured < last:
+                continue
+            self.touches_per_lead.append(len(in_period))
+            first_touch = next((t.stamp for t in run.touches if t.stamp >= captured), None)
+            state = replay(lead, [], lead.captured_at, compiled.lead_zone(lead.timezone))
+            self.lead_rows.append(
+                {
+                    "lead": lead,
+                    "grade": compiled.grade_of(state) or "(none)",
+                    "show": str(lead.attributes.get("show", "(none)")),
+                    "owner": lead.owner or "(none)",
+                    "won": won.of(e for e in history if e.stamp < last),
+                    "first_contact": None if first_touch is None else first_touch - captured,
+                }
+            )
+
+
+class _Judged:
+    """The contacts and tasks due in the period, each judged once and counted in every grouping
+    it falls in: all of them, by rule, by assignee and, for those of a lead captured in the period
+    (``lead_rows``), by its grade and show; and how many capacity deferred that ended late or
+    missed."""
+
+    __slots__ = ("all", "breached", "by_assignee", "by_grade", "by_rule", "by_show")
+
+    def __init__(self, contacts: Iterable[Obligation], lead_rows: Sequence[dict[str, Any]]) -> None:
+        self.all = _Tally()
+        self.by_rule: dict[str, _Tally] = defaultdict(_Tally)
+        self.by_assignee: dict[str, _Tally] = defaultdict(_Tally)
+        self.by_grade: dict[str, _Tally] = defaultdict(_Tally)
+        self.by_show: dict[str, _Tally] = defaultdict(_Tally)
+        self.breached = 0
+        grade_of = {row["lead"].id: row["grade"] for row in lead_rows}
+        show_of = {row["lead"].id: row["show"] for row in lead_rows}
+        for obligation in contacts:
+            outcome, late = obligation.outcome, _late_seconds(obligation)
+            self.all.add(outcome, late)
+            self.by_rule[obligation.rule].add(outcome, late)
+            self.by_assignee[obligation.assignee or "(none)"].add(outcome, late)
+            grade = grade_of.get(obligation.lead_id)
+            if grade is not None:  # its lead captured in the period
+                self.by_grade[grade].add(outcome, late)
+                self.by_show[show_of[obligation.lead_id]].add(outcome, late)
+            if obligation.deferred and outcome in ("late", "missed"):
+                self.breached += 1
+
+
+def _by_salesperson(
+    people: Sequence[str], runs: _RunsRead, judged: _Judged, working_days: int
+) -> dict[str, Any]:
+    """Each salesperson's leads, obligations, on-time rate and touches (a working day)."""
+    owned: dict[str, int] = defaultdict(int)
+    for row in runs.lead_rows:
+        owned[row["owner"]] += 1
+    found: dict[str, Any] = {}
+    for person in people:
+        tally = judged.by_assignee.get(person) or _Tally()
+        touches = runs.touches_by_person.get(person, 0)
+        found[person] = {
+            "leads": owned.get(person, 0),
+            "obligations": tally.total,
+            "on_time_rate": tally.on_time_rate,
+            "touches": touches,
+            "touches_per_working_day": round(touches / working_days, 4) if working_days else None,
+        }
+    return found
 
 
 def _lead_measures(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
