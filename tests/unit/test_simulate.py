@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 from datetime import datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
@@ -29,6 +30,21 @@ rules:
       within: 2 days
       channel: phone
       if_missed: {escalate: 0 days}
+"""
+
+
+CAPPED_CALL = """
+policy: capped-call
+timezone: Asia/Shanghai
+caps:
+  - {id: weekly, max: 3, within: 7 days}
+rules:
+  - id: first-call
+    refs: [R003-4]
+    obligation:
+      after: captured
+      within: 2 days
+      channel: phone
 """
 
 
@@ -448,6 +464,27 @@ def test_a_simulation_leaves_no_reference_cycles(follow: bool) -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_an_audit_passes_over_a_due_time_at_which_the_engine_answers_as_before() -> None:
+    # The example of docs/simulation.md (Limits): captured Tuesday 10:00, the call asked for
+    # Thursday 10:00, made on Friday 11:00. Nothing happens on Thursday and nothing capped was
+    # overdue before it, so the run evaluates at the capture and the call only; evaluating at
+    # the due time as well judges the call the same.
+    engine = Engine(parse_policy(CAPPED_CALL))
+    data = ({"A": lead("A")}, {"A": [touch("A", "2025-04-04T11:00:00+08:00")]})
+    end = at("2025-04-10T00:00:00+08:00")
+    passing = simulate(engine, *data, end=end)
+    with patch("cadence.simulate.capped_channels", return_value=None):
+        evaluating = simulate(engine, *data, end=end)
+    for result, evaluations in ((passing, 2), (evaluating, 3)):
+        (call,) = (o for o in result.obligations if o.kind == "contact")
+        assert (call.due, call.outcome, call.late_by) == (
+            at("2025-04-03T10:00:00+08:00"),
+            "late",
+            timedelta(hours=25),
+        )
+        assert result.runs[0].evaluations == evaluations
 
 
 def test_the_obligations_are_a_fresh_list_in_due_order_each_time() -> None:
