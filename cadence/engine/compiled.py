@@ -21,7 +21,7 @@ from cadence.engine.conditions import (
     types_read,
 )
 from cadence.engine.state import LeadState
-from cadence.policy.conditions import Condition, EventMatch
+from cadence.policy.conditions import CAPTURED, Condition, EventMatch
 from cadence.policy.models import WEEKDAY_NAMES, ChannelChoice, Policy, Rule, RuleKind
 from cadence.records import CHANNELS, Event
 
@@ -106,6 +106,10 @@ class CompiledRule:
     #: reads only the lead's grade, owner, consent and attributes. An event of another type
     #: changes nothing it asks.
     reads: tuple[str, ...] = ()
+    #: The event type that starts the rule (its ``after``, a cadence's ``start``), when it is
+    #: not the capture: with no event of that type yet, the rule asks nothing, whatever else
+    #: the history holds.
+    anchor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +252,8 @@ class CompiledPolicy:
             reads.add("touch")
         for condition in conditions:
             reads |= types_read(condition)
+        starts = matchers.get("after") or matchers.get("start")
+        anchor = starts.event if starts is not None and starts.event != CAPTURED else None
         return CompiledRule(
             rule,
             order,
@@ -259,6 +265,7 @@ class CompiledPolicy:
             steps,
             timeless,
             tuple(sorted(reads)),
+            anchor,
         )
 
     def add_in_zone(self, t: datetime, duration: Duration, zone: ZoneInfo) -> datetime:

@@ -117,20 +117,26 @@ def apply_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> 
     under the part of the history it reads (the lead's grade, owner and consent, and how many
     events there are of each type in :attr:`CompiledRule.reads`), so that the evaluations of
     one lead at later moments (a tracker, a simulation) do not work it out again, after events of
-    other types either; an obligation's escalations, which fall due with time, are added afresh
-    each time."""
+    other types either; a rule not yet started (:attr:`CompiledRule.anchor`) is kept whatever
+    else happens. An obligation's escalations, which fall due with time, are added afresh each
+    time."""
     if not rule.timeless:
         proposals, verdict = _apply(policy, rule, state)
     else:
         by_type = state.by_type  # the capture, also read, is the same at every evaluation
-        key = (
-            "rule",
-            rule.order,
-            state.grade,
-            state.owner,
-            state.blocked,
-            *[len(by_type.get(t, ())) for t in rule.reads],
-        )
+        anchor = rule.anchor
+        if anchor is not None and anchor not in by_type:
+            # Not started: it waits, whatever else happened.
+            key: tuple[object, ...] = ("rule", rule.order, state.grade, state.owner, state.blocked)
+        else:
+            key = (
+                "rule",
+                rule.order,
+                state.grade,
+                state.owner,
+                state.blocked,
+                *[len(by_type.get(t, ())) for t in rule.reads],
+            )
         remembered: tuple[tuple[Proposal, ...], Callable[[], Verdict]] | None = state.kept.get(key)
         if remembered is None:
             proposals, verdict = _apply(policy, rule, state)
