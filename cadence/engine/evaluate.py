@@ -66,11 +66,11 @@ class Evaluator:
             proposals.extend(found)
             if explain:
                 verdicts.append(verdict())
-        moves = place(policy, state, proposals, decision.caps)
+        now_stamp = state.now.timestamp()
+        moves = place(policy, state, proposals, decision.caps, now_stamp)
         zone = state.zone
         if explain:
             verdicts = _with_moves(verdicts, proposals, moves, zone)
-        now_stamp = state.now.timestamp()
         decided_by = self.fingerprint
         kept = state.kept
         ordered: list[Timed] = []

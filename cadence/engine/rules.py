@@ -68,7 +68,9 @@ def _proposal(
     due: datetime,
     reason: str,
     refs: tuple[str, ...] | None = None,
+    stamp: float | None = None,
 ) -> Proposal:
+    """``stamp``: ``due`` as a POSIX timestamp, when the caller knows it."""
     manager = state.lead.manager
     to_manager = kind in ("escalate", "reassign") or rule.rule.assignee == "manager"
     return Proposal(
@@ -79,7 +81,7 @@ def _proposal(
         reason,
         refs if refs is not None else rule.rule.refs,
         manager if to_manager else state.owner,
-        due.timestamp(),
+        due.timestamp() if stamp is None else stamp,
     )
 
 
@@ -160,14 +162,16 @@ def _apply(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Resu
 
 
 def add_in_zone(
-    policy: CompiledPolicy, state: LeadState, t: datetime, duration: Duration
-) -> datetime:
+    policy: CompiledPolicy, state: LeadState, t: datetime, stamp: float, duration: Duration
+) -> tuple[datetime, float]:
     """``t`` plus ``duration``, counted in the lead's zone (events keep the offset they were
-    written with; days, months and business days are the lead's)."""
-    key = ("add", t.timestamp(), duration)
-    found: datetime | None = state.memo.get(key)
+    written with; days, months and business days are the lead's), and that moment as a POSIX
+    timestamp; ``stamp`` is ``t`` as one. Remembered in the lead's ``memo``."""
+    key = ("add", stamp, duration)
+    found: tuple[datetime, float] | None = state.memo.get(key)
     if found is None:
-        found = state.memo[key] = policy.add_in_zone(t, duration, state.zone)
+        moment = policy.add_in_zone(t, duration, state.zone)
+        found = state.memo[key] = (moment, moment.timestamp())
     return found
 
 
@@ -187,10 +191,10 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
             return [], _verdict(
                 rule, False, lambda: "no channel it may use: opted out or no choice holds"
             )
-    deadline = add_in_zone(policy, state, anchor.at, spec.within)
+    deadline, stamp = add_in_zone(policy, state, anchor.at, anchor.stamp, spec.within)
     met = first_meeting(rule, state, anchor, channel)
     if met is not None:
-        late = "late" if met.stamp > deadline.timestamp() else "on time"
+        late = "late" if met.stamp > stamp else "on time"
         return [], _verdict(
             rule,
             False,
@@ -203,7 +207,7 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
     since = f"{describe(anchor).capitalize()} on {when(anchor.at, zone)}, nothing done since"
     reason = f"{_ask(rule, what.capitalize())} within {spec.within}: {since}"
     kind: ActionKind = "task" if spec.task is not None else "contact"
-    proposals = [_proposal(rule, state, kind, channel, deadline, reason + ".")]
+    proposals = [_proposal(rule, state, kind, channel, deadline, reason + ".", stamp=stamp)]
     return proposals, _verdict(rule, True, lambda: f"not met: {what} due by {when(deadline, zone)}")
 
 
@@ -224,7 +228,8 @@ def _escalations(
     assert spec is not None
     missed = spec.if_missed
     deadline = unmet.due
-    if missed is None or state.now < deadline:
+    now = state.now.timestamp()
+    if missed is None or now < unmet.stamp:
         return []
     what = _what(rule, unmet.channel)
     found: list[Proposal] = []
@@ -235,8 +240,8 @@ def _escalations(
     for step, delay in steps:
         if delay is None:
             continue
-        at = add_in_zone(policy, state, deadline, delay)
-        if state.now >= at:
+        at, stamp = add_in_zone(policy, state, deadline, unmet.stamp, delay)
+        if now >= stamp:
             by = when(deadline, zone)
             text = (
                 f"Escalate to the manager: {what} was due by {by} and is not done"
@@ -244,7 +249,7 @@ def _escalations(
                 else f"Reassign the lead: {what} was due by {by} and is still not done "
                 f"after {delay}"
             )
-            found.append(_proposal(rule, state, step, None, at, text + "."))
+            found.append(_proposal(rule, state, step, None, at, text + ".", stamp=stamp))
     return found
 
 
@@ -295,13 +300,13 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
         return [], _verdict(
             rule, False, lambda: "no channel it may use: opted out or no choice holds"
         )
-    due = add_in_zone(policy, state, anchor.at, interval)
+    due, stamp = add_in_zone(policy, state, anchor.at, anchor.stamp, interval)
     reason = (
         f"{_ask(rule, f'Contact by {channel}')}: at least every {interval}{backed_off}; "
         f"last counted: {describe(anchor)} on {when(anchor.at, zone)}."
     )
     return (
-        [_proposal(rule, state, "contact", channel, due, reason)],
+        [_proposal(rule, state, "contact", channel, due, reason, stamp=stamp)],
         _verdict(rule, True, lambda: f"next {channel} contact due {when(due, zone)}{backed_off}"),
     )
 
@@ -356,14 +361,14 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         if step.channel in state.blocked:
             blocked = f"step {number} is on {step.channel}, opted out"
             return [], _verdict(rule, False, blocked.__str__)
-        due = add_in_zone(policy, state, anchor.at, step.at)
+        due, stamp = add_in_zone(policy, state, anchor.at, anchor.stamp, step.at)
         what = step.say or _ask(rule, f"Contact by {step.channel}")
         reason = (
             f"{what.rstrip('.')}: step {number} of the sequence, {step.at} after "
             f"{describe(anchor)} on {when(anchor.at, zone)}."
         )
         return (
-            [_proposal(rule, state, "contact", step.channel, due, reason, step.refs)],
+            [_proposal(rule, state, "contact", step.channel, due, reason, step.refs, stamp)],
             _verdict(rule, True, functools.partial(_step_due, number, due, zone)),
         )
     repeat = spec.then
@@ -379,14 +384,14 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         if event.channel == repeat.channel:
             last_done = event
             break
-    due = add_in_zone(policy, state, last_done.at, repeat.every)
+    due, stamp = add_in_zone(policy, state, last_done.at, last_done.stamp, repeat.every)
     what = repeat.say or _ask(rule, f"Contact by {repeat.channel}")
     reason = (
         f"{what.rstrip('.')}: every {repeat.every} after the sequence; last: "
         f"{describe(last_done)} on {when(last_done.at, zone)}."
     )
     return (
-        [_proposal(rule, state, "contact", repeat.channel, due, reason, repeat.refs)],
+        [_proposal(rule, state, "contact", repeat.channel, due, reason, repeat.refs, stamp)],
         _verdict(rule, True, lambda: f"repeat due {when(due, zone)}"),
     )
 
@@ -431,11 +436,12 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
             return [], _verdict(rule, False, lambda: f"no {spec.on} date to greet on")
         day, name = occasion
         due = datetime.combine(day, spec.at, tzinfo=state.zone)
-        if due.timestamp() >= captured:
+        stamp = due.timestamp()
+        if stamp >= captured:
             break
         greeted.add(day)  # the occasion's hour had passed when the lead was captured
     reason = f"{_ask(rule, f'Send {name} greetings by {spec.channel}')} on {day:%Y-%m-%d}."
-    proposal = _proposal(rule, state, "contact", spec.channel, due, reason)
+    proposal = _proposal(rule, state, "contact", spec.channel, due, reason, stamp=stamp)
     verdict = _verdict(rule, True, lambda: f"next greeting: {name} on {day:%Y-%m-%d}")
     kept[key] = kept[quick] = (today, day, (proposal,), verdict)
     return [proposal], verdict

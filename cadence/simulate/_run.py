@@ -212,10 +212,10 @@ class LeadRun:
         if batch:
             self._replayed.extend(batch)
         for _ in range(_MAX_ROUNDS):
-            asked = self._evaluate(now)
+            asked = self._evaluate(now, moment)
             to_do = self._to_do(asked, now, gate) if self.follow else []
             # An escalation asked at the very moment its obligation is being done is not one.
-            self._reconcile(asked, now, batch, escalations=not to_do)
+            self._reconcile(asked, now, moment, batch, escalations=not to_do)
             if not to_do:
                 return
             batch = [self._do(action, now) for action in to_do]
@@ -246,13 +246,13 @@ class LeadRun:
             raise RuntimeError(f"the run of lead {self.lead.id} is finished")
         return self.replayed
 
-    def _evaluate(self, now: datetime) -> list[Timed]:
+    def _evaluate(self, now: datetime, moment: float) -> list[Timed]:
         # Every event visited is at or before `now` and none is earlier than those before it
         # (the made ones are made at `now`): they are folded in as they come, no replay.
         self.evaluations += 1
         asked = self._replayed.timed(now)
         if self.capped is not None:
-            self.unchanged_until = self._unchanged_until(asked, now.timestamp(), self.capped)
+            self.unchanged_until = self._unchanged_until(asked, moment, self.capped)
         return asked
 
     def _unchanged_until(
@@ -287,13 +287,13 @@ class LeadRun:
         self,
         actions: Sequence[Timed],
         now: datetime,
+        moment: float,  # `now` as a POSIX timestamp
         batch: Iterable[Event],
         *,
         escalations: bool = True,
     ) -> None:
         if not actions and not self.open:
             return  # nothing asked, nothing open: nothing to reconcile
-        moment = now.timestamp()
         touched = {e.channel for e in batch if e.type == "touch"}
         types = {e.type for e in batch}
         # What is asked now: the action, its due time and the due time its rule asked for.

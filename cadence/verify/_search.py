@@ -294,8 +294,8 @@ class _Checker:
                     "escalation", f"{name}: an escalation, but nothing started it", (name,)
                 )
             return None
-        deadline = add_in_zone(self.compiled, state, anchor.at, spec.within)
-        due = add_in_zone(self.compiled, state, deadline, delay)
+        deadline, stamp = add_in_zone(self.compiled, state, anchor.at, anchor.stamp, spec.within)
+        due = add_in_zone(self.compiled, state, deadline, stamp, delay)[0]
         channel = rule.channel.choose(state, anchor) if rule.channel is not None else None
         met = first_meeting(rule, state, anchor, channel)
         zone = state.zone
