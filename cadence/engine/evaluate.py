@@ -61,9 +61,11 @@ class Evaluator:
         for rule, applies in zip(policy.rules, decision.rules, strict=True):
             if applies == "applies":
                 found, verdict = apply_rule(policy, rule, state)
+                proposals.extend(found)
+            elif explain:
+                verdict = refused(rule, applies)[1]
             else:
-                found, verdict = refused(rule, applies)
-            proposals.extend(found)
+                continue  # asks nothing, and no verdict is wanted
             if explain:
                 verdicts.append(verdict())
         now_stamp = state.now.timestamp()
@@ -100,8 +102,7 @@ class Evaluator:
                     p.reason,
                     decided_by,
                 )
-                if p.kind != "escalate" and p.kind != "reassign":  # made afresh each time
-                    kept[key] = (p, action)
+                kept[key] = (p, action)
             ordered.append((stamp, action.rule, action, p.stamp))
         # The contract's order (Action.sort_key: due, lead, rule); one lead here.
         ordered.sort(key=_by_due_and_rule)

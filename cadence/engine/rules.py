@@ -120,8 +120,8 @@ def apply_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> 
     events there are of each type in :attr:`CompiledRule.reads`), so that the evaluations of
     one lead at later moments (a tracker, a simulation) do not work it out again, after events of
     other types either; a rule not yet started (:attr:`CompiledRule.anchor`) is kept whatever
-    else happens. An obligation's escalations, which fall due with time, are added afresh each
-    time."""
+    else happens. An obligation's escalations, which fall due with time, are looked at afresh
+    each time (and, once due, kept with the unmet obligation they follow)."""
     if not rule.timeless:
         proposals, verdict = _apply(policy, rule, state)
     else:
@@ -241,15 +241,24 @@ def _escalations(
         if delay is None:
             continue
         at, stamp = add_in_zone(policy, state, deadline, unmet.stamp, delay)
-        if now >= stamp:
-            by = when(deadline, zone)
-            text = (
-                f"Escalate to the manager: {what} was due by {by} and is not done"
-                if step == "escalate"
-                else f"Reassign the lead: {what} was due by {by} and is still not done "
-                f"after {delay}"
-            )
-            found.append(_proposal(rule, state, step, None, at, text + ".", stamp=stamp))
+        if now < stamp:
+            continue
+        # The same for every later evaluation that asks the same unmet obligation (the same
+        # kept proposal): kept with it.
+        key = ("escalation", id(unmet), step)
+        before: tuple[Proposal, Proposal] | None = state.kept.get(key)
+        if before is not None and before[0] is unmet:
+            found.append(before[1])
+            continue
+        by = when(deadline, zone)
+        text = (
+            f"Escalate to the manager: {what} was due by {by} and is not done"
+            if step == "escalate"
+            else f"Reassign the lead: {what} was due by {by} and is still not done after {delay}"
+        )
+        proposal = _proposal(rule, state, step, None, at, text + ".", stamp=stamp)
+        state.kept[key] = (unmet, proposal)
+        found.append(proposal)
     return found
 
 
