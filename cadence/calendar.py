@@ -38,6 +38,8 @@ _MICROSECONDS_PER_DAY: Final = 86_400_000_000
 _MAX_SEARCH_DAYS: Final = 1000
 #: Rounds of :meth:`BusinessCalendar.next_allowed` before it declares that nothing is allowed.
 _MAX_ROUNDS: Final = 64
+#: How many wall-clock boundaries a calendar remembers the instants of before it starts afresh.
+_BOUNDARIES_LIMIT: Final = 100_000
 _TIME_OF_DAY: Final = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -116,6 +118,7 @@ class BusinessCalendar:
     """
 
     __slots__ = (
+        "_boundaries",
         "_country",
         "_language",
         "_lock",
@@ -155,6 +158,9 @@ class BusinessCalendar:
         # Days n months after a day (pendulum's month arithmetic): every monthly cadence of every
         # lead asks for the few hundred days of a season again and again.
         self._months: dict[tuple[date, int], date] = {}
+        # The instants a wall-clock time shows in a zone (the start of working hours, the end of
+        # quiet hours on a day), for the hours of every contact of every lead.
+        self._boundaries: dict[tuple[datetime, tzinfo], tuple[datetime, datetime | None]] = {}
 
     def __repr__(self) -> str:
         days = tuple(i for i in range(7) if self._weekday_works[i])
@@ -375,11 +381,11 @@ class BusinessCalendar:
             elif clock < working_hours.start:
                 day = d
             if day is not None:
-                return _earliest_at(datetime.combine(day, working_hours.start), tz, current)
+                return self._earliest_at(datetime.combine(day, working_hours.start), tz, current)
         for window in quiet:
             if window.contains(clock):
                 end_day = d + _ONE_DAY if window.end <= window.start <= clock else d
-                end = _earliest_at(datetime.combine(end_day, window.end), tz, current)
+                end = self._earliest_at(datetime.combine(end_day, window.end), tz, current)
                 before, after = current.utcoffset(), end.utcoffset()
                 if before is not None and after is not None and after < before:
                     # The clocks go back before the window ends: the wall clock may leave the
@@ -387,6 +393,25 @@ class BusinessCalendar:
                     return _clocks_back(current, end, tz)
                 return end
         return None
+
+    def _earliest_at(self, wall: datetime, tz: tzinfo, not_before: datetime) -> datetime:
+        """The first instant from ``not_before`` on whose wall clock in ``tz`` shows ``wall`` or
+        later (:func:`_showings`, remembered).
+
+        ``wall`` is a boundary after ``not_before``'s own wall-clock time. When the clocks skip
+        it, the answer is the moment they jump; when they show it twice, the first showing not
+        before ``not_before``. Instants are compared as timestamps: Python compares same-zone
+        datetimes by wall clock."""
+        boundaries = self._boundaries
+        found = boundaries.get((wall, tz))
+        if found is None:
+            if len(boundaries) > _BOUNDARIES_LIMIT:
+                boundaries.clear()
+            found = boundaries[(wall, tz)] = _showings(wall, tz)
+        first, second = found
+        if second is None or first.timestamp() >= not_before.timestamp():
+            return first
+        return second
 
     def _year(self, year: int) -> _Year:
         found = self._years.get(year)
@@ -490,13 +515,10 @@ def _wall(instant: datetime, tz: tzinfo) -> datetime:
     return instant.astimezone(tz).replace(tzinfo=None, fold=0)
 
 
-def _earliest_at(wall: datetime, tz: tzinfo, not_before: datetime) -> datetime:
-    """The first instant from ``not_before`` on whose wall clock in ``tz`` shows ``wall`` or later.
-
-    ``wall`` is a boundary after ``not_before``'s own wall-clock time. When the clocks skip it, the
-    answer is the moment they jump; when they show it twice, the first showing not before
-    ``not_before``. Instants are compared in UTC: Python compares same-zone datetimes by wall clock.
-    """
+def _showings(wall: datetime, tz: tzinfo) -> tuple[datetime, datetime | None]:
+    """The instants, in ``tz``, from which its wall clock shows ``wall`` or later: the one, or
+    when the clocks go back over it, the first and the second showing. When the clocks skip
+    it, the moment they jump."""
     first = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
     second = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
     if _wall(first, tz) != wall:
@@ -507,10 +529,10 @@ def _earliest_at(wall: datetime, tz: tzinfo, not_before: datetime) -> datetime:
                 high = middle
             else:
                 low = middle
-        return high.astimezone(tz)
-    if first >= not_before.astimezone(UTC):
-        return first.astimezone(tz)
-    return second.astimezone(tz)
+        return high.astimezone(tz), None
+    if first == second:
+        return first.astimezone(tz), None
+    return first.astimezone(tz), second.astimezone(tz)
 
 
 def _microseconds(t: time) -> int:
