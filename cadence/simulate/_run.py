@@ -296,14 +296,14 @@ class LeadRun:
             return  # nothing asked, nothing open: nothing to reconcile
         touched = {e.channel for e in batch if e.type == "touch"}
         types = {e.type for e in batch}
-        # What is asked now: the action, its due time and the due time its rule asked for.
+        # What is asked now: the action, its due time and the due time its rule asked for; the
+        # n-th action of the same rule, kind and channel under n.
         asked: dict[tuple[str, str, str | None, int], tuple[Action, float, float]] = {}
-        counts: dict[tuple[str, str, str | None], int] = {}
         for due, _, action, wanted in actions:
-            base = _key(action)
-            n = counts.get(base, 0)
-            counts[base] = n + 1
-            asked[(*base, n)] = (action, due, wanted)
+            key: tuple[str, str, str | None, int] = (action.rule, action.kind, action.channel, 0)
+            while key in asked:
+                key = (key[0], key[1], key[2], key[3] + 1)
+            asked[key] = (action, due, wanted)
         for key, (obligation, due, counted_from) in list(self.open.items()):
             found = asked.get(key)
             still, still_due = found[:2] if found is not None else (None, 0.0)
