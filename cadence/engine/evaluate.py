@@ -62,12 +62,10 @@ class Evaluator:
             if applies == "applies":
                 found, verdict = apply_rule(policy, rule, state)
                 proposals.extend(found)
-            elif explain:
-                verdict = refused(rule, applies)[1]
-            else:
-                continue  # asks nothing, and no verdict is wanted
-            if explain:
-                verdicts.append(verdict())
+                if explain:
+                    verdicts.append(verdict())
+            elif explain:  # asks nothing: only its verdict, when one is wanted
+                verdicts.append(refused(rule, applies)[1]())
         now_stamp = state.now.timestamp()
         moves = place(policy, state, proposals, decision.caps, now_stamp)
         zone = state.zone

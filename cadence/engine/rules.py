@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from typing import Any
 
 from cadence.calendar import BusinessCalendar
 from cadence.durations import Duration
@@ -67,10 +68,10 @@ def _proposal(
     channel: str | None,
     due: datetime,
     reason: str,
-    refs: tuple[str, ...] | None = None,
-    stamp: float | None = None,
+    refs: tuple[str, ...] | None,
+    stamp: float,
 ) -> Proposal:
-    """``stamp``: ``due`` as a POSIX timestamp, when the caller knows it."""
+    """``stamp`` is ``due`` as a POSIX timestamp; ``refs`` ``None`` for the rule's own."""
     manager = state.lead.manager
     to_manager = kind in ("escalate", "reassign") or rule.rule.assignee == "manager"
     return Proposal(
@@ -81,7 +82,7 @@ def _proposal(
         reason,
         refs if refs is not None else rule.rule.refs,
         manager if to_manager else state.owner,
-        due.timestamp() if stamp is None else stamp,
+        stamp,
     )
 
 
@@ -126,19 +127,10 @@ def apply_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> 
         proposals, verdict = _apply(policy, rule, state)
     else:
         by_type = state.by_type  # the capture, also read, is the same at every evaluation
-        anchor = rule.anchor
-        if anchor is not None and anchor not in by_type:
-            # Not started: it waits, whatever else happened.
-            key: tuple[object, ...] = ("rule", rule.order, state.grade, state.owner, state.blocked)
-        else:
-            key = (
-                "rule",
-                rule.order,
-                state.grade,
-                state.owner,
-                state.blocked,
-                *[len(by_type.get(t, ())) for t in rule.reads],
-            )
+        # Not started (no event of its anchor's type), it waits whatever else happened.
+        started = rule.anchor is None or rule.anchor in by_type
+        counts = [len(by_type.get(t, ())) for t in rule.reads] if started else []
+        key = ("rule", rule.order, state.grade, state.owner, state.blocked, *counts)
         remembered: tuple[tuple[Proposal, ...], Callable[[], Verdict]] | None = state.kept.get(key)
         if remembered is None:
             proposals, verdict = _apply(policy, rule, state)
@@ -207,7 +199,7 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
     since = f"{describe(anchor).capitalize()} on {when(anchor.at, zone)}, nothing done since"
     reason = f"{_ask(rule, what.capitalize())} within {spec.within}: {since}"
     kind: ActionKind = "task" if spec.task is not None else "contact"
-    proposals = [_proposal(rule, state, kind, channel, deadline, reason + ".", stamp=stamp)]
+    proposals = [_proposal(rule, state, kind, channel, deadline, reason + ".", None, stamp)]
     return proposals, _verdict(rule, True, lambda: f"not met: {what} due by {when(deadline, zone)}")
 
 
@@ -256,7 +248,7 @@ def _escalations(
             if step == "escalate"
             else f"Reassign the lead: {what} was due by {by} and is still not done after {delay}"
         )
-        proposal = _proposal(rule, state, step, None, at, text + ".", stamp=stamp)
+        proposal = _proposal(rule, state, step, None, at, text + ".", None, stamp)
         state.kept[key] = (unmet, proposal)
         found.append(proposal)
     return found
@@ -315,7 +307,7 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
         f"last counted: {describe(anchor)} on {when(anchor.at, zone)}."
     )
     return (
-        [_proposal(rule, state, "contact", channel, due, reason, stamp=stamp)],
+        [_proposal(rule, state, "contact", channel, due, reason, None, stamp)],
         _verdict(rule, True, lambda: f"next {channel} contact due {when(due, zone)}{backed_off}"),
     )
 
@@ -421,15 +413,13 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     # counting them, under the number of all touches.
     kept = state.kept
     quick = ("greeting touches", rule.order, len(state.touches), state.owner)
-    remembered: tuple[date, date, tuple[Proposal, ...], Callable[[], Verdict]] | None = kept.get(
-        quick
-    )
-    if remembered is not None and remembered[0] <= today <= remembered[1]:
+    remembered = _greeting_kept(kept, quick, today)
+    if remembered is not None:
         return list(remembered[2]), remembered[3]
     sent = [e for e in state.touches if e.channel == spec.channel]
     key = ("greeting", rule.order, len(sent), state.owner)
-    remembered = kept.get(key)
-    if remembered is not None and remembered[0] <= today <= remembered[1]:
+    remembered = _greeting_kept(kept, key, today)
+    if remembered is not None:
         kept[quick] = remembered
         return list(remembered[2]), remembered[3]
     first = max(today, state.captured.at.date())
@@ -450,10 +440,22 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
             break
         greeted.add(day)  # the occasion's hour had passed when the lead was captured
     reason = f"{_ask(rule, f'Send {name} greetings by {spec.channel}')} on {day:%Y-%m-%d}."
-    proposal = _proposal(rule, state, "contact", spec.channel, due, reason, stamp=stamp)
+    proposal = _proposal(rule, state, "contact", spec.channel, due, reason, None, stamp)
     verdict = _verdict(rule, True, lambda: f"next greeting: {name} on {day:%Y-%m-%d}")
     kept[key] = kept[quick] = (today, day, (proposal,), verdict)
     return [proposal], verdict
+
+
+_KeptGreeting = tuple[date, date, tuple[Proposal, ...], Callable[[], Verdict]]
+
+
+def _greeting_kept(
+    kept: dict[tuple[Any, ...], Any], key: tuple[Any, ...], today: date
+) -> _KeptGreeting | None:
+    """What a greeting kept under ``key``, if it holds ``today`` (found from a day up to it, for
+    an occasion not before it)."""
+    found: _KeptGreeting | None = kept.get(key)
+    return found if found is not None and found[0] <= today <= found[1] else None
 
 
 def _next_holiday(

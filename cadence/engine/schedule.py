@@ -27,7 +27,7 @@ def place(
     state: LeadState,
     proposals: list[Proposal],
     caps: frozenset[str],
-    now_stamp: float | None = None,
+    now: float,
 ) -> dict[int, float]:
     """Where each contact must move to be due at the first allowed moment, keeping the caps whose
     ids are in ``caps`` (the ones whose ``when`` holds for this lead): the new due time of each
@@ -35,8 +35,7 @@ def place(
 
     The proposals themselves are left as they are (what a rule asked is kept and shared by the
     evaluations of a lead). Instants are worked with as POSIX timestamps (comparing them is
-    cheap and never by wall clock); ``now_stamp`` is the state's ``now`` as one, when the
-    caller has it."""
+    cheap and never by wall clock); ``now`` is the state's ``now`` as one."""
     moves: dict[int, float] = {}
     contacts = [
         (p.stamp, p.rule.order, index, p)
@@ -47,7 +46,6 @@ def place(
         return moves
     zone = state.zone
     memo = state.memo
-    now: float = state.now.timestamp() if now_stamp is None else now_stamp
     active = [cap for cap in policy.caps if cap.id in caps]
     counted = {cap.id: _touches(state, cap) for cap in active}
     contacts.sort(key=_by_due)

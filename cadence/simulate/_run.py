@@ -423,9 +423,10 @@ class LeadRun:
 
     def _next_touch(self) -> Event | None:
         """The history's next touch (``None``: no touch is left)."""
-        for event in self.history[self.position :]:
-            if event.type == "touch":
-                return event
+        history = self.history
+        for index in range(self.position, len(history)):
+            if history[index].type == "touch":
+                return history[index]
         return None
 
     def _made_first_elsewhere(self, obligation: Obligation) -> bool:
