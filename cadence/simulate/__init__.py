@@ -86,11 +86,9 @@ class Simulation:
 def _due_in(runs: Iterable[LeadRun], first: float, last: float) -> tuple[Obligation, ...]:
     """The obligations of the runs due in ``[first, last)`` (POSIX timestamps), in order."""
     found = [
-        (due, o.lead_id, o.rule, o.kind, index, o)
-        for index, (due, o) in enumerate(
-            (o.due.timestamp(), o) for run in runs for o in run.obligations
-        )
-        if first <= due < last
+        (o.due_stamp, o.lead_id, o.rule, o.kind, index, o)
+        for index, o in enumerate(o for run in runs for o in run.obligations)
+        if first <= o.due_stamp < last
     ]
     found.sort()  # by due time, lead, rule and kind, else as made (never by the obligation)
     return tuple(row[-1] for row in found)

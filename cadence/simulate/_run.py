@@ -77,6 +77,13 @@ class Obligation:
     outcome: Outcome = "open"
     resolved_at: datetime | None = None
     deferred: bool = False  # follow mode: capacity moved the contact that met it
+    #: ``due`` as a POSIX timestamp (the metrics order obligations by it); worked out from
+    #: ``due`` when not given.
+    due_stamp: float = field(default=math.nan, repr=False, compare=False, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.due_stamp != self.due_stamp:  # not given (NaN)
+            self.due_stamp = self.due.timestamp()
 
     @property
     def late_by(self) -> timedelta | None:
@@ -374,6 +381,7 @@ class LeadRun:
                 action.due,
                 action.reason,
                 self._deadline(action, now),
+                due_stamp=due,
             )
             self.open[key] = (obligation, due, wanted)
             self.obligations.append(obligation)
