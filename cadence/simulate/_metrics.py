@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from cadence.engine.state import in_time_order, replay
 from cadence.records import Event
@@ -31,6 +31,10 @@ SCHEMA: Final = "cadence.simulation/1"
 COVERAGE_DAYS: Final = (1, 3, 7, 14, 30)
 
 _HOUR: Final = 3600.0
+
+#: A count or a length of time: a percentile of counts stays a whole number (the JSON says 3,
+#: not 3.0, also in the compiled build, where a value annotated ``float`` becomes one).
+_Number = TypeVar("_Number", int, float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +58,7 @@ class Won:
 DEFAULT_WON: Final = Won(frozenset({"won", "signed"}), frozenset({"contract_signed"}))
 
 
-def percentile(values: Sequence[float], share: float) -> float | None:
+def percentile(values: Sequence[_Number], share: float) -> _Number | None:
     """The nearest-rank percentile (``share`` from 0 to 1) of ``values``; ``None`` if empty."""
     if not values:
         return None
@@ -71,7 +75,7 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / _HOUR, 2)
 
 
-def _spread(values: Sequence[float]) -> dict[str, float | None]:
+def _spread(values: Sequence[_Number]) -> dict[str, _Number | None]:
     return {
         "median": percentile(values, 0.5),
         "p95": percentile(values, 0.95),
@@ -144,7 +148,7 @@ def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
     working_days = _working_days(simulation)
     people = sorted(set(judged.by_assignee) | set(runs.touches_by_person))
     load = runs.load
-    per_day: list[float] = [load.get((p, day), 0) for p in people for day in working_days]
+    per_day: list[int] = [load.get((p, day), 0) for p in people for day in working_days]
     over = runs.over
     touches_per_lead = runs.touches_per_lead
     return {
@@ -207,7 +211,7 @@ class _RunsRead:
         zone = compiled.zone
         first, last = simulation.start.timestamp(), simulation.end.timestamp()
         self.over = OverContact()
-        self.touches_per_lead: list[float] = []
+        self.touches_per_lead: list[int] = []
         self.lead_rows: list[dict[str, Any]] = []
         self.touches_by_person: dict[str, int] = defaultdict(int)
         self.load: dict[tuple[str, Any], int] = defaultdict(int)
@@ -331,11 +335,11 @@ def _grouped(
     return result
 
 
-def _histogram(counts: Sequence[float]) -> list[list[int]]:
+def _histogram(counts: Sequence[int]) -> list[list[int]]:
     """``[touches, leads]`` pairs: how many leads had each number of touches, in order."""
     found: dict[int, int] = defaultdict(int)
     for count in counts:
-        found[int(count)] += 1
+        found[count] += 1
     return [[n, found[n]] for n in sorted(found)]
 
 
