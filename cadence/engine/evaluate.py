@@ -17,12 +17,94 @@ from cadence.engine.rules import Proposal, apply_rule, refused, when
 from cadence.engine.schedule import place
 from cadence.engine.state import LeadState
 from cadence.engine.verdict import Verdict
-from cadence.records import Action, Lead
+from cadence.records import Action, ActionKind, Lead
 
-#: An action with its due time as a POSIX timestamp and its rule (how the engine orders them), and
-#: last the due time its rule asked for, before quiet hours, working hours or caps moved it (an
-#: obligation's deadline: what its escalations are counted from).
-Timed = tuple[float, str, Action, float]
+
+class Asked:
+    """One action as an evaluation asks it: the fields of its :class:`~cadence.records.Action`,
+    with its due time as a POSIX timestamp (``stamp``). The due time as a datetime (``due``) and
+    the Action itself (:meth:`action`) are made the first time they are read: a simulation,
+    which evaluates a lead again at every event and due time, reads neither for most of what
+    it is asked again. Never changed once made; kept with its proposal in the lead's ``kept``."""
+
+    __slots__ = (
+        "_action",
+        "_due",
+        "_proposal",
+        "_zone",
+        "assignee",
+        "channel",
+        "kind",
+        "lead_id",
+        "overdue",
+        "policy",
+        "reason",
+        "refs",
+        "rule",
+        "stamp",
+    )
+
+    def __init__(
+        self,
+        lead_id: str,
+        proposal: Proposal,
+        stamp: float,
+        overdue: bool,
+        zone: ZoneInfo,
+        policy: str,
+    ) -> None:
+        self.lead_id = lead_id
+        self.rule: str = proposal.rule.rule.id
+        self.refs = proposal.refs
+        self.kind: ActionKind = proposal.kind
+        self.channel = proposal.channel
+        self.assignee = proposal.assignee
+        self.reason = proposal.reason
+        self.overdue = overdue
+        self.policy = policy
+        self.stamp = stamp
+        self._proposal = proposal
+        self._zone = zone
+        self._due: datetime | None = None
+        self._action: Action | None = None
+
+    @property
+    def due(self) -> datetime:
+        """The due time in the lead's zone: where its rule asked for it, or where quiet hours,
+        working hours or caps moved it."""
+        found = self._due
+        if found is None:
+            proposal = self._proposal
+            if self.stamp == proposal.stamp:  # not moved
+                found = proposal.due.astimezone(self._zone)
+            else:
+                found = datetime.fromtimestamp(self.stamp, self._zone)
+            self._due = found
+        return found
+
+    def action(self) -> Action:
+        """The action of the data contract."""
+        found = self._action
+        if found is None:
+            found = self._action = Action(
+                self.lead_id,
+                self.rule,
+                self.refs,
+                self.kind,
+                self.channel,
+                self.assignee,
+                self.due,
+                self.overdue,
+                self.reason,
+                self.policy,
+            )
+        return found
+
+
+#: An action asked, with its due time as a POSIX timestamp and its rule (how the engine orders
+#: them), and last the due time its rule asked for, before quiet hours, working hours or caps
+#: moved it (an obligation's deadline: what its escalations are counted from).
+Timed = tuple[float, str, Asked, float]
 
 
 class Evaluator:
@@ -42,7 +124,7 @@ class Evaluator:
         """The actions in the contract's order, what stopped the lead (``opt_out``, a stop's
         id, or ``None``) and, when ``explain``, every rule's verdict."""
         ordered, stopped_by, verdicts = self.timed(lead, state, explain=explain)
-        return [row[2] for row in ordered], stopped_by, verdicts
+        return [row[2].action() for row in ordered], stopped_by, verdicts
 
     def timed(
         self, lead: Lead, state: LeadState, *, explain: bool = False
@@ -81,27 +163,13 @@ class Evaluator:
             # A kept proposal (the same object at every evaluation until its rule is asked
             # again) due at the same moment, overdue or not as before, is the same action.
             key = ("action", id(p), stamp, overdue)
-            before: tuple[Proposal, Action] | None = kept.get(key)
+            before: tuple[Proposal, Asked] | None = kept.get(key)
             if before is not None and before[0] is p:
-                action = before[1]
+                asked = before[1]
             else:
-                due = (
-                    p.due.astimezone(zone) if moved is None else datetime.fromtimestamp(moved, zone)
-                )
-                action = Action(
-                    lead.id,
-                    p.rule.rule.id,
-                    p.refs,
-                    p.kind,
-                    p.channel,
-                    p.assignee,
-                    due,
-                    overdue,
-                    p.reason,
-                    decided_by,
-                )
-                kept[key] = (p, action)
-            ordered.append((stamp, action.rule, action, p.stamp))
+                asked = Asked(lead.id, p, stamp, overdue, zone, decided_by)
+                kept[key] = (p, asked)
+            ordered.append((stamp, asked.rule, asked, p.stamp))
         # The contract's order (Action.sort_key: due, lead, rule); one lead here.
         ordered.sort(key=_by_due_and_rule)
         return ordered, None, verdicts

@@ -78,7 +78,7 @@ class Replayed:
 
     def actions(self, now: datetime) -> list[Action]:
         """The actions as of ``now``, which carries an offset and is not before :attr:`last`."""
-        return [row[2] for row in self.timed(now)]
+        return [row[2].action() for row in self.timed(now)]
 
     def timed(self, now: datetime) -> list[Timed]:
         """:meth:`actions` as ``(due as a POSIX timestamp, rule, action)`` rows."""

@@ -27,11 +27,11 @@ from typing import Final, Literal
 
 from cadence.durations import Duration
 from cadence.engine import Engine
-from cadence.engine.evaluate import Timed
+from cadence.engine.evaluate import Asked, Timed
 from cadence.engine.incremental import Replayed
 from cadence.engine.schedule import allowed
 from cadence.policy.conditions import EventMatch
-from cadence.records import Action, ActionKind, Event, Lead
+from cadence.records import ActionKind, Event, Lead
 
 #: What became of an obligation: met by its due time, met after it, never met though due,
 #: ended (no longer asked, nothing met it: a stop, an opt-out, a change of stage), still open
@@ -120,7 +120,7 @@ class Touch:
 Gate = Callable[[str | None, datetime], datetime]
 
 
-def _key(action: Action) -> tuple[str, str, str | None]:
+def _key(action: Asked) -> tuple[str, str, str | None]:
     return (action.rule, action.kind, action.channel)
 
 
@@ -135,7 +135,7 @@ class LeadRun:
     end: datetime  # the end of the data: nothing is visited after it
     escalation_delays: Mapping[str, tuple[Duration, ...]]
     meeting_types: Mapping[str, frozenset[str]]  # per rule: the event types that meet it
-    carried_by: Callable[[Action, datetime], Event]  # follow mode: the event that does an action
+    carried_by: Callable[[Asked, datetime], Event]  # follow mode: the event that does an action
     occasions: frozenset[str]  # the rules that ask for one day each time (greetings)
     # The rules whose contact or task, asked again with another reason (a greeting's next
     # occasion, an obligation started again by a later event), is a new obligation.
@@ -305,7 +305,7 @@ class LeadRun:
         types = {e.type for e in batch}
         # What is asked now: the action, its due time and the due time its rule asked for; the
         # n-th action of the same rule, kind and channel under n.
-        asked: dict[tuple[str, str, str | None, int], tuple[Action, float, float]] = {}
+        asked: dict[tuple[str, str, str | None, int], tuple[Asked, float, float]] = {}
         for due, _, action, wanted in actions:
             key: tuple[str, str, str | None, int] = (action.rule, action.kind, action.channel, 0)
             while key in asked:
@@ -446,19 +446,19 @@ class LeadRun:
         following = self._next_touch()
         return following is not None and following.channel != obligation.channel
 
-    def _deadline(self, action: Action, now: datetime) -> datetime:
+    def _deadline(self, action: Asked, now: datetime) -> datetime:
         if action.due.timestamp() > now.timestamp():
             return action.due
         if action.kind != "contact" or action.channel is None:
             return now
         return self.engine._compiled.allowed_from(action.channel, now.astimezone(action.due.tzinfo))
 
-    def _to_do(self, actions: Sequence[Timed], now: datetime, gate: Gate | None) -> list[Action]:
+    def _to_do(self, actions: Sequence[Timed], now: datetime, gate: Gate | None) -> list[Asked]:
         """Follow mode: the contacts and tasks due by now that capacity allows now (the others
         are deferred to the moment the gate gives)."""
         moment = now.timestamp()
         compiled = self.engine._compiled
-        chosen: dict[tuple[str, str, str | None], Action] = {}
+        chosen: dict[tuple[str, str, str | None], Asked] = {}
         for due, _, action, _ in actions:
             key = _key(action)
             if action.kind not in CONTACTS or key in chosen:
@@ -486,7 +486,7 @@ class LeadRun:
             chosen[key] = action
         return list(chosen.values())
 
-    def _do(self, action: Action, now: datetime) -> Event:
+    def _do(self, action: Asked, now: datetime) -> Event:
         """Follow mode: carry out one action now."""
         event = self.carried_by(action, now)
         self.made.append(event)
@@ -522,7 +522,7 @@ class Doing:
             if rule.obligation is not None and rule.obligation.met_by:
                 self.first[rule.id] = rule.obligation.met_by[0]
 
-    def __call__(self, action: Action, now: datetime) -> Event:
+    def __call__(self, action: Asked, now: datetime) -> Event:
         match = self.first.get(action.rule)
         if match is None or (match.event == "touch" and not (match.channel or match.outcome)):
             return Event(action.lead_id, now, "touch", action.channel, "reached")
