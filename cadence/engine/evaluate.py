@@ -129,9 +129,10 @@ class Evaluator:
     def timed(
         self, lead: Lead, state: LeadState, *, explain: bool = False
     ) -> tuple[list[Timed], str | None, list[Verdict]]:
-        """:meth:`actions` with each action's due time as a POSIX timestamp and its rule:
-        ``(stamp, rule, action, asked)`` rows (:data:`Timed`) in the contract's order (what a
-        simulation reads)."""
+        """:meth:`actions` as :data:`Timed` rows, ``(stamp, rule, asked, wanted)``: each
+        action's due time as a POSIX timestamp, its rule, the action as asked (:class:`Asked`;
+        its ``action()`` is the contract's) and the due time its rule asked for, in the
+        contract's order (what a simulation reads)."""
         policy = self.policy
         verdicts: list[Verdict] = []
         decision = self.decide(state)

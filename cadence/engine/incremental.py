@@ -81,7 +81,8 @@ class Replayed:
         return [row[2].action() for row in self.timed(now)]
 
     def timed(self, now: datetime) -> list[Timed]:
-        """:meth:`actions` as ``(due as a POSIX timestamp, rule, action)`` rows."""
+        """:meth:`actions` as :data:`~cadence.engine.evaluate.Timed` rows (the due time as a
+        POSIX timestamp, the rule, the action as asked, the due time its rule asked for)."""
         if len(self.memo) > _MEMO_LIMIT:
             self.memo.clear()  # a long-lived lead: keep its caches small
         if len(self.kept) > _MEMO_LIMIT:

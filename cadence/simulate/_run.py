@@ -356,7 +356,7 @@ class LeadRun:
                     following = self.history[self.position] if left else None
                     if time_alone and following is not None and following.stamp > still_due:
                         # Time alone holds it back until something happens to the lead.
-                        obligation.deadline = following.at.astimezone(still.due.tzinfo)
+                        obligation.deadline = following.at.astimezone(self._replayed.zone)
                     else:
                         self._visit(still_due, obligation, due=True)
                 continue  # asked for later, but nothing met it: moved, still the same one
@@ -390,7 +390,7 @@ class LeadRun:
             if action.rule in self.occasions:
                 # Its occasion's day over (whatever moved the contact), the policy moves on to
                 # the next occasion.
-                zone = action.due.tzinfo
+                zone = self._replayed.zone
                 day = datetime.fromtimestamp(wanted, zone).date() + timedelta(days=1)
                 over = datetime.combine(day, time(0), zone).timestamp()
                 self._visit(over, obligation)
@@ -447,11 +447,12 @@ class LeadRun:
         return following is not None and following.channel != obligation.channel
 
     def _deadline(self, action: Asked, now: datetime) -> datetime:
-        if action.due.timestamp() > now.timestamp():
+        if action.stamp > now.timestamp():
             return action.due
         if action.kind != "contact" or action.channel is None:
             return now
-        return self.engine._compiled.allowed_from(action.channel, now.astimezone(action.due.tzinfo))
+        zone = self._replayed.zone  # the lead's, as the action's due time is
+        return self.engine._compiled.allowed_from(action.channel, now.astimezone(zone))
 
     def _to_do(self, actions: Sequence[Timed], now: datetime, gate: Gate | None) -> list[Asked]:
         """Follow mode: the contacts and tasks due by now that capacity allows now (the others
@@ -469,7 +470,7 @@ class LeadRun:
             if waiting is not None and waiting.timestamp() > moment:
                 continue
             if action.channel is not None:  # overdue: at the next moment the hours allow
-                hours = compiled.allowed_from(action.channel, now.astimezone(action.due.tzinfo))
+                hours = compiled.allowed_from(action.channel, now.astimezone(self._replayed.zone))
                 if hours.timestamp() > moment:
                     self.deferred[key] = hours
                     self._visit(hours.timestamp())
