@@ -11,9 +11,9 @@ import os
 from setuptools import setup
 
 #: The modules compiled by mypyc: the engine's evaluation and the simulator's replay and
-#: metrics, where a simulation spends its time. The public classes (cadence/engine/__init__.py, tracker.py,
-#: verdict.py: a compiled class loses its docstrings), the policy models (pydantic), the data
-#: files, the commands and the reports stay interpreted. tests/conftest.py tells a compiled
+#: metrics, where a simulation spends its time. The public classes (cadence/engine/__init__.py,
+#: tracker.py, verdict.py: a compiled class loses its docstrings), the policy models (pydantic),
+#: the data files, the commands and the reports stay interpreted. tests/conftest.py tells a compiled
 #: build by cadence.engine.rules.
 COMPILED = [
     "cadence/calendar.py",
@@ -25,8 +25,11 @@ COMPILED = [
     "cadence/engine/rules.py",
     "cadence/engine/schedule.py",
     "cadence/engine/state.py",
+    "cadence/simulate/_capacity.py",
     "cadence/simulate/_metrics.py",
     "cadence/simulate/_over_contact.py",
+    "cadence/simulate/_policy.py",
+    "cadence/simulate/_records.py",
     "cadence/simulate/_run.py",
 ]
 

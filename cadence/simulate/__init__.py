@@ -29,24 +29,19 @@ from cadence.engine import Engine
 from cadence.engine.state import in_time_order
 from cadence.policy.diff import compare_actions
 from cadence.records import Event, Lead
+from cadence.simulate._capacity import Capacity
 from cadence.simulate._metrics import DEFAULT_WON, SCHEMA, Won, metrics
-from cadence.simulate._run import (
-    OUTCOMES,
-    Capacity,
+from cadence.simulate._policy import (
     Doing,
-    LeadRun,
-    Obligation,
-    Outcome,
-    Progress,
-    Touch,
     capped_channels,
     due_times_matter,
     escalation_delays,
     meeting_types,
     occasion_rules,
     renewed_rules,
-    run_all,
 )
+from cadence.simulate._records import OUTCOMES, Obligation, Outcome, Touch
+from cadence.simulate._run import LeadRun, Progress, run_all
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from cadence.engine.state import in_time_order, replay
 from cadence.records import Event
 from cadence.simulate._over_contact import OverContact, over_contact
-from cadence.simulate._run import CONTACTS, OUTCOMES, Obligation
+from cadence.simulate._records import CONTACTS, OUTCOMES, Obligation
 
 if TYPE_CHECKING:
     from cadence.simulate import Simulation

@@ -23,101 +23,23 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import Final, Literal
+from typing import Final
 
 from cadence.durations import Duration
 from cadence.engine import Engine
 from cadence.engine.evaluate import Asked, Timed
 from cadence.engine.incremental import Replayed
 from cadence.engine.schedule import allowed
-from cadence.policy.conditions import EventMatch
-from cadence.records import ActionKind, Event, Lead
-
-#: What became of an obligation: met by its due time, met after it, never met though due,
-#: ended (no longer asked, nothing met it: a stop, an opt-out, a change of stage), still open
-#: (not due when the history ends).
-Outcome = Literal["on_time", "late", "missed", "ended", "open"]
-OUTCOMES: Final[tuple[Outcome, ...]] = ("on_time", "late", "missed", "ended", "open")
+from cadence.records import Event, Lead
+from cadence.simulate._capacity import Gate
+from cadence.simulate._records import CONTACTS, Obligation, Touch
 
 #: Event types that meet a contact or a task of a rule without ``met_by`` or ``counts`` when
 #: they come just before it stops being asked (a touch on its own channel always does).
 _MEETING: Final = frozenset({"reply"})
 
-#: The kinds of action that a salesperson does (what escalations follow, what touches meet).
-CONTACTS: Final = ("contact", "task")
-
 #: How many times one moment may be re-evaluated after carrying out contacts (follow mode).
 _MAX_ROUNDS: Final = 20
-
-
-@dataclass(slots=True)
-class Obligation:
-    """One thing the policy asked of one lead, from when it was first asked to what became of it.
-
-    Every action the policy asks creates one, whatever the kind of rule behind it (an obligation,
-    a cadence's next touch, a sequence step, a greeting, an escalation). ``due`` is the due time
-    when it was first asked. It is judged against ``deadline``: the due time or, for one born
-    overdue (a cadence that starts to apply when the grade changes, long after the last touch),
-    the first moment after it was asked that the quiet and working hours allow: it could not
-    be met before it existed. When the policy later asks for it later still, with nothing done
-    (a cap filled up in between), the deadline follows; in an audit, a hold that time alone
-    brings only if another contact was in fact made first
-    (:meth:`LeadRun._made_first_elsewhere`)."""
-
-    lead_id: str
-    rule: str
-    refs: tuple[str, ...]
-    kind: ActionKind
-    channel: str | None
-    assignee: str | None
-    asked_at: datetime
-    due: datetime
-    reason: str
-    deadline: datetime  # see above
-    outcome: Outcome = "open"
-    resolved_at: datetime | None = None
-    deferred: bool = False  # follow mode: capacity moved the contact that met it
-    #: ``due`` as a POSIX timestamp (the metrics order obligations by it); worked out from
-    #: ``due`` when not given.
-    due_stamp: float = field(default=math.nan, repr=False, compare=False, kw_only=True)
-
-    def __post_init__(self) -> None:
-        if self.due_stamp != self.due_stamp:  # not given (NaN)
-            self.due_stamp = self.due.timestamp()
-
-    @property
-    def late_by(self) -> timedelta | None:
-        """How late it was met, for an obligation met late."""
-        if self.outcome != "late" or self.resolved_at is None:
-            return None
-        return self.resolved_at - self.deadline
-
-
-@dataclass(frozen=True, slots=True)
-class Touch:
-    """A touch of the simulated history (the real one, or the one follow mode made)."""
-
-    lead_id: str
-    at: datetime
-    channel: str
-    owner: str | None
-    made: bool  # made by follow mode (False: from the real history)
-    #: ``at`` as a POSIX timestamp (see :attr:`cadence.Event.stamp`); worked out from ``at``
-    #: when not given.
-    stamp: float = field(default=math.nan, repr=False, compare=False, kw_only=True)
-
-    def __post_init__(self) -> None:
-        if self.stamp != self.stamp:  # not given (NaN)
-            object.__setattr__(self, "stamp", self.at.timestamp())
-
-    @classmethod
-    def of(cls, event: Event, owner: str | None, made: bool) -> Touch:
-        """The touch an event of the history is (its channel set), by ``owner``."""
-        assert event.channel is not None
-        return cls(event.lead_id, event.at, event.channel, owner, made, stamp=event.stamp)
-
-
-Gate = Callable[[str | None, datetime], datetime]
 
 
 def _key(action: Asked) -> tuple[str, str, str | None]:
@@ -494,134 +416,6 @@ class LeadRun:
         self._replayed.extend([event])
         self._record(event, made=True)
         return event
-
-
-def meeting_types(engine: Engine) -> dict[str, frozenset[str]]:
-    """For each rule, the event types that meet what it asks: its ``met_by`` (an obligation) or
-    ``counts`` (a cadence), else a reply."""
-    found: dict[str, frozenset[str]] = {}
-    for rule in engine.policy.rules:
-        matches = None
-        if rule.obligation is not None:
-            matches = rule.obligation.met_by
-        elif rule.cadence is not None:
-            matches = rule.cadence.counts
-        if matches:
-            found[rule.id] = frozenset(m.event for m in matches)
-    return found
-
-
-class Doing:
-    """Follow mode: the event that carries out an action. A contact is a touch on its channel
-    (outcome ``reached``); an obligation with ``met_by`` is done by the first event it names (a
-    task ``met_by: promise_kept`` by a ``promise_kept``; a channel, outcome or value it asks for
-    is taken from the match)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.first: dict[str, EventMatch] = {}
-        for rule in engine.policy.rules:
-            if rule.obligation is not None and rule.obligation.met_by:
-                self.first[rule.id] = rule.obligation.met_by[0]
-
-    def __call__(self, action: Asked, now: datetime) -> Event:
-        match = self.first.get(action.rule)
-        if match is None or (match.event == "touch" and not (match.channel or match.outcome)):
-            return Event(action.lead_id, now, "touch", action.channel, "reached")
-        channel = match.channel[0] if match.channel else action.channel
-        outcome = (
-            match.outcome[0] if match.outcome else ("reached" if match.event == "touch" else None)
-        )
-        value = match.value[0] if match.value else None
-        return Event(action.lead_id, now, match.event, channel, outcome, value)
-
-
-def renewed_rules(engine: Engine) -> frozenset[str]:
-    """The rules whose contact or task, asked again with another reason, is a new obligation:
-    greetings (the next occasion) and obligations (a later event of their ``after`` starts them
-    again; what they asked for the earlier one is over, met or not)."""
-    return frozenset(
-        rule.id
-        for rule in engine.policy.rules
-        if rule.greeting is not None or rule.obligation is not None
-    )
-
-
-def _reads_the_time(engine: Engine) -> bool:
-    """Whether a condition of the gate or of a rule other than a greeting reads ``now``."""
-    compiled = engine._compiled
-    return not compiled.timeless_gate or any(
-        not rule.timeless and rule.kind != "greeting" for rule in compiled.rules
-    )
-
-
-def due_times_matter(engine: Engine, follow: bool) -> bool:
-    """Whether a run must visit each obligation's due time. Follow mode carries the contacts out
-    then. An audit, as time alone passes, learns something there only if the engine's answer can
-    change with time alone: a cap, which judges overdue contacts from ``now`` and may hold a
-    contact back behind them, or a condition of the gate or of a rule that reads ``now``. Without
-    either, what the engine asks between two events changes only by escalations and greetings'
-    next occasions, whose moments the run visits in any case."""
-    return follow or bool(engine._compiled.caps) or _reads_the_time(engine)
-
-
-def capped_channels(engine: Engine, follow: bool) -> frozenset[str] | None:
-    """The channels the caps count, when an audit may pass over some due times; ``None`` when
-    it may not.
-
-    Where due times matter only because of a cap (:func:`due_times_matter`: an audit, no
-    condition that reads ``now``), the engine's answer changes with time alone only through
-    the contacts on a capped channel that are overdue: each counts against the cap from the
-    first moment from ``now`` that its hours allow (:meth:`LeadRun._unchanged_until`). And
-    what it changes, a contact held back later, moves a deadline only in the cases of
-    :meth:`LeadRun._deadline_may_follow`. Elsewhere, reconciling changes nothing."""
-    compiled = engine._compiled
-    if follow or not compiled.caps or _reads_the_time(engine):
-        return None
-    return frozenset(channel for cap in compiled.caps for channel in cap.channels)
-
-
-def occasion_rules(engine: Engine) -> frozenset[str]:
-    """The rules whose every action is for one day: greetings (a holiday, a birthday). When the
-    day is over unmet, the obligation is missed, and the next occasion is a new one."""
-    return frozenset(rule.id for rule in engine.policy.rules if rule.greeting is not None)
-
-
-def escalation_delays(engine: Engine) -> dict[str, tuple[Duration, ...]]:
-    """For each obligation rule with ``if_missed``, the delays after its due time at which an
-    escalation or a reassignment appears, so that the run visits those moments."""
-    delays: dict[str, tuple[Duration, ...]] = {}
-    for rule in engine.policy.rules:
-        missed = rule.obligation.if_missed if rule.obligation is not None else None
-        if missed is not None:
-            found = tuple(d for d in (missed.escalate, missed.reassign) if d is not None)
-            delays[rule.id] = found
-    return delays
-
-
-class Capacity:
-    """At most ``per_day`` contacts per salesperson per working day, in the policy's zone; what
-    does not fit is moved to the start of the next working day."""
-
-    def __init__(self, engine: Engine, per_day: int) -> None:
-        compiled = engine._compiled
-        self.per_day = per_day
-        self.zone = compiled.zone
-        self.calendar = compiled.calendar
-        self.day_start = compiled.day_start or time(9, 0)
-        self.used: dict[tuple[str | None, object], int] = {}
-
-    def __call__(self, assignee: str | None, now: datetime) -> datetime:
-        local = now.astimezone(self.zone)
-        day = local.date()
-        if not self.calendar.is_working_day(day):
-            day = self.calendar.next_working_day(day)
-        while self.used.get((assignee, day), 0) >= self.per_day:
-            day = self.calendar.next_working_day(day + timedelta(days=1))
-        self.used[(assignee, day)] = self.used.get((assignee, day), 0) + 1
-        if day == local.date():
-            return now
-        start = datetime.combine(day, self.day_start, tzinfo=self.zone)
-        return max(start, now)
 
 
 #: What a run reports as it goes: the share done (0 to 1) and how far it has got, in words.

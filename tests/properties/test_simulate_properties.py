@@ -14,7 +14,7 @@ from cadence.engine import Engine
 from cadence.policy import load_policy
 from cadence.records import Event, Lead
 from cadence.simulate import Simulation, simulate
-from cadence.simulate._run import capped_channels, due_times_matter
+from cadence.simulate._policy import capped_channels, due_times_matter
 from cadence.testing import lead_histories
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
