@@ -134,9 +134,10 @@ def read_events(
     file = str(path)
     problems: list[Problem] = []
     history: defaultdict[str, list[Event]] = defaultdict(list)
+    words: dict[str, str] = {}  # one string object for each type, channel and outcome read
     with collector_paused():
         for number, fields in read_records(path, fmt, ("lead_id", "at", "type"), problems):
-            event = _quick_event(fields, leads)
+            event = _quick_event(fields, leads, words)
             if event is None:
                 issues: Issues = []
                 event = _event(fields, leads, issues)
@@ -250,15 +251,23 @@ def _lead(
     return Lead(lead_id, captured_at, zone_name, owner, manager, score, grade, stage, attributes)
 
 
-def _quick_event(fields: dict[str, Any], leads: Mapping[str, Lead]) -> Event | None:
+def _quick_event(
+    fields: dict[str, Any], leads: Mapping[str, Lead], words: dict[str, str]
+) -> Event | None:
     """The event of a plain, well-formed line; None sends the line to :func:`_event`.
 
-    Each time keeps the zone object it was read with: the engine orders and compares events
-    by :attr:`Event.stamp`, so sharing one object per offset (a ``replace`` a line) gains
-    nothing any more."""
+    The event shares its lead's id string, and ``words`` holds one string for each type,
+    channel, outcome and value met: a million events keep a few hundred strings, not millions
+    of copies, and the engine's comparisons of them find the same object. Each time keeps the
+    zone object it was read with: the engine orders and compares events by
+    :attr:`Event.stamp`, so sharing one object per offset (a ``replace`` a line) gains nothing
+    any more."""
     get = fields.get
     lead_id, text, kind = get("lead_id"), get("at"), get("type")
-    if type(lead_id) is not str or lead_id not in leads or type(text) is not str:
+    if type(lead_id) is not str or type(text) is not str:
+        return None
+    lead = leads.get(lead_id)
+    if lead is None:
         return None
     if type(kind) is not str or not kind:
         return None
@@ -285,6 +294,15 @@ def _quick_event(fields: dict[str, Any], leads: Mapping[str, Lead]) -> Event | N
         return None
     if at.tzinfo is None:
         return None
+    kind = words.setdefault(kind, kind)
+    if channel is not None:
+        channel = words.setdefault(channel, channel)
+    if outcome is not None:
+        outcome = words.setdefault(outcome, outcome)
+    if value is not None:
+        value = words.setdefault(value, value)
+    if lead.id == lead_id:  # as it is, unless a caller keyed its leads otherwise
+        lead_id = lead.id
     return Event(lead_id, at, kind, channel, outcome, value)
 
 

@@ -61,6 +61,28 @@ def test_jsonl_events_become_records(tmp_path: Path, leads: dict[str, Lead]) -> 
     assert isinstance(history["L2"][0].value, float)
 
 
+def test_events_share_their_words_and_their_leads_id(
+    tmp_path: Path, leads: dict[str, Lead]
+) -> None:
+    """A million events must not keep millions of copies of "touch", "phone" and the lead's id:
+    events read share one string for each type, channel, outcome and value, and their lead's."""
+    touch = {"type": "touch", "channel": "phone", "outcome": "reached"}
+    stage = {"type": "stage", "value": "quoted"}
+    path = jsonl(
+        tmp_path / "events.jsonl",
+        {"lead_id": "L1", "at": "2025-04-15T11:00:00+08:00", **touch},
+        {"lead_id": "L1", "at": "2025-04-15T12:00:00+08:00", **stage},
+        {"lead_id": "L2", "at": "2025-04-16T11:00:00+08:00", **touch},
+        {"lead_id": "L2", "at": "2025-04-16T12:00:00+08:00", **stage},
+    )
+    history = read_events(path, leads)
+    (t1, s1), (t2, s2) = history["L1"], history["L2"]
+    assert t1.type is t2.type and t1.channel is t2.channel and t1.outcome is t2.outcome
+    assert s1.type is s2.type and s1.value is s2.value
+    assert t1.lead_id is s1.lead_id is leads["L1"].id
+    assert t2.lead_id is s2.lead_id is leads["L2"].id
+
+
 def test_csv_events_become_the_same_records(tmp_path: Path, leads: dict[str, Lead]) -> None:
     rows = [
         ("L1", "2025-04-15T11:00:00+08:00", "touch", "phone", "reached", ""),
