@@ -75,19 +75,6 @@ def around_dst(policy: Policy) -> st.SearchStrategy[Case]:
 DST_CASES = {name: around_dst(policy) for name, policy in SHIPPED.items()}
 
 
-def ambiguous(t: datetime, tz: tzinfo) -> bool:
-    """Whether ``t`` shows, in ``tz``, a wall-clock time that happens twice (clocks go back)."""
-    local = t.astimezone(tz)
-    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
-
-
-def fixed(t: datetime) -> datetime:
-    """The same instant with a fixed offset instead of a zone."""
-    offset = t.utcoffset()
-    assert offset is not None
-    return t.astimezone(timezone(offset))
-
-
 def shipped(data: st.DataObject, name: str, *, dst: bool = False) -> tuple[Policy, Engine, Case]:
     case = data.draw(DST_CASES[name] if dst else CASES[name], label="lead, events, now")
     return SHIPPED[name], ENGINES[name], case
