@@ -137,9 +137,18 @@ def outcomes(obligations: Iterable[Obligation]) -> dict[str, Any]:
 def metrics(simulation: Simulation, won: Won) -> dict[str, Any]:
     """Every metric of a simulation (see the module's docstring)."""
     engine = simulation.engine
-    obligations = simulation.obligations
-    contacts = [o for o in obligations if o.kind in CONTACTS]
-    escalations = [o for o in obligations if o.kind in ("escalate", "reassign")]
+    # The obligations due in the period, as the runs made them: every count below is the same
+    # in any order (the mappings are sorted, percentiles sort), so they need not be sorted.
+    first, last = simulation.start.timestamp(), simulation.end.timestamp()
+    contacts: list[Obligation] = []
+    escalations: list[Obligation] = []
+    for run in simulation.runs:
+        for obligation in run.obligations:
+            if first <= obligation.due_stamp < last:
+                if obligation.kind in CONTACTS:
+                    contacts.append(obligation)
+                elif obligation.kind in ("escalate", "reassign"):
+                    escalations.append(obligation)
     fired: dict[str, int] = defaultdict(int)
     for obligation in escalations:
         fired[f"{obligation.rule}:{obligation.kind}"] += 1
