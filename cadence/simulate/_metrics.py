@@ -224,6 +224,10 @@ class _RunsRead:
         self.lead_rows: list[dict[str, Any]] = []
         self.touches_by_person: dict[str, int] = defaultdict(int)
         self.load: dict[tuple[str, Any], int] = defaultdict(int)
+        # With grades by score alone, the grade at capture follows from the lead's own grade
+        # and score (CompiledPolicy.grade_of reads nothing else then): worked out once for each.
+        by_score = all(condition is None for _, _, condition in compiled.grades)
+        graded: dict[tuple[str | None, float | None], str] = {}
         for run in simulation.runs:
             lead = run.lead
             history = (  # the run's history is in time order; follow mode's touches are added
@@ -240,11 +244,16 @@ class _RunsRead:
                 continue
             self.touches_per_lead.append(len(in_period))
             first_touch = next((t.stamp for t in run.touches if t.stamp >= captured), None)
-            state = replay(lead, [], lead.captured_at, compiled.lead_zone(lead.timezone))
+            grade = graded.get((lead.grade, lead.score)) if by_score else None
+            if grade is None:
+                state = replay(lead, [], lead.captured_at, compiled.lead_zone(lead.timezone))
+                grade = compiled.grade_of(state) or "(none)"
+                if by_score:
+                    graded[(lead.grade, lead.score)] = grade
             self.lead_rows.append(
                 {
                     "lead": lead,
-                    "grade": compiled.grade_of(state) or "(none)",
+                    "grade": grade,
                     "show": str(lead.attributes.get("show", "(none)")),
                     "owner": lead.owner or "(none)",
                     "won": won.of(e for e in history if e.stamp < last),
