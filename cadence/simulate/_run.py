@@ -342,14 +342,27 @@ class LeadRun:
         and greetings' next occasions (visited in any case: ``capped``) and by the caps holding a
         contact back later; of that, reconciling takes in only a hold of an obligation not yet
         overdue whose next touch in the history is on another channel
-        (:meth:`_made_first_elsewhere`): its deadline follows."""
-        if not self.open:
-            return False
+        (:meth:`_made_first_elsewhere`): its deadline follows. Only a contact on a capped
+        channel can be held (:func:`cadence.engine.schedule.place` moves nothing else, and
+        without a cap a contact's place does not depend on ``now``): tasks, escalations and
+        contacts on other channels stay as they are."""
+        capped = self.capped
+        if not self.open or capped is None:
+            return bool(self.open)
         following = self._next_touch()
-        return following is not None and any(
-            obligation.deadline.timestamp() >= moment and following.channel != obligation.channel
-            for obligation, _, _ in self.open.values()
-        )
+        if following is None:
+            return False
+        for obligation, _, _ in self.open.values():
+            channel = obligation.channel
+            if (
+                obligation.kind == "contact"
+                and channel is not None
+                and channel in capped
+                and channel != following.channel
+                and obligation.deadline.timestamp() >= moment
+            ):
+                return True
+        return False
 
     def _next_touch(self) -> Event | None:
         """The history's next touch (``None``: no touch is left)."""
