@@ -8,6 +8,7 @@ paths are then mapped back to ``file:line:column``.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 import types
@@ -187,20 +188,34 @@ def _salvaged_findings(
     """The name checks of the parts that are well formed, so that a misspelt key in one rule
     does not hide an unknown channel in another: every problem at once.
 
-    The items of the policy's lists that have structural problems are set aside, the rest is
-    validated again and checked, and the paths are mapped back to the original items.
+    The items of the policy's lists that have structural problems are set aside, a misspelt
+    key outside them is read as the key it is closest to (``calender`` as ``calendar``; one
+    with no close match is left out), the rest is validated again and checked, and the paths
+    are mapped back to the original items. Any other problem outside the lists leaves nothing
+    sound to check against.
     """
     broken: dict[str, set[int]] = {}
+    misspelt: list[tuple[str, ...]] = []
     for entry in error.errors(include_url=False):
         loc = tuple(entry["loc"])
         if len(loc) >= 2 and loc[0] in _SECTIONS and isinstance(loc[1], int):
             broken.setdefault(str(loc[0]), set()).add(loc[1])
+        elif entry["type"] == "extra_forbidden" and all(isinstance(p, str) for p in loc):
+            misspelt.append(tuple(str(p) for p in loc))
         else:
             return  # a problem outside the lists: nothing sound to check against
-    salvaged = dict(data)
+    salvaged = copy.deepcopy(data) if misspelt else dict(data)
+    for loc in misspelt:
+        parent: Any = salvaged
+        for part in loc[:-1]:
+            parent = parent[part]
+        value = parent.pop(loc[-1])
+        meant = _closest(loc[-1], allowed_keys(loc[:-1]))
+        if meant is not None and meant not in parent:
+            parent[meant] = value
     kept: dict[str, list[int]] = {}
     for section, indices in broken.items():
-        items = data.get(section)
+        items = salvaged.get(section)
         if not isinstance(items, list):
             return
         kept[section] = [i for i in range(len(items)) if i not in indices]
@@ -213,6 +228,12 @@ def _salvaged_findings(
         if len(path) >= 2 and path[0] in kept and isinstance(path[1], int):
             path = (path[0], kept[str(path[0])][path[1]], *path[2:])
         yield Problem(document.location(path, key=key), code, message)
+
+
+def _closest(key: str, allowed: list[str]) -> str | None:
+    """The allowed key a misspelt one most likely meant, if one is close enough."""
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def problems_of(policy: Policy) -> list[Problem]:
@@ -247,9 +268,9 @@ def _validation_problems(
             key = str(loc[-1])
             allowed = allowed_keys(loc[:-1], root)
             message = f"unknown key '{key}' in {_describe(loc[:-1], whole)}"
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            if close:
-                message += f"; did you mean '{close[0]}'?"
+            meant = _closest(key, allowed)
+            if meant is not None:
+                message += f"; did you mean '{meant}'?"
             if allowed:
                 message += f" (expected one of: {', '.join(allowed)})"
             yield Problem(document.location(loc, key=True), "unknown-key", message)

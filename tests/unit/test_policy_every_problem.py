@@ -1,6 +1,7 @@
 """The policy loader reports every problem of a policy at once, sorted by line and column:
 structural problems, name problems (of other rules than the broken ones, salvaged from what is
-left), and what the salvage misses today (strict xfails naming ``_salvaged_findings``).
+left, with a misspelt key read as the key it is closest to), and what the salvage misses today
+(strict xfails naming ``_salvaged_findings``).
 """
 
 from __future__ import annotations
@@ -114,11 +115,6 @@ def test_name_problems_of_a_rule_with_a_structural_problem_are_reported() -> Non
     ]
 
 
-@pytest.mark.xfail(
-    reason="cadence/policy/loader.py _salvaged_findings gives up on any problem outside the "
-    "lists (here a misspelt top-level key), so no name is checked at all",
-    strict=True,
-)
 def test_name_problems_are_reported_with_a_misspelt_top_level_key() -> None:
     found = problems(
         """
@@ -130,6 +126,29 @@ def test_name_problems_are_reported_with_a_misspelt_top_level_key() -> None:
         """
     )
     assert codes_of(found) == {"unknown-key", "unknown-channel"}
+
+
+def test_a_misspelt_key_is_checked_as_the_key_it_is_closest_to() -> None:
+    # `stags` is read as `stages` for the name checks: the rule's stage `won` is declared, so
+    # only the misspelt key and the unknown channel are reported, not an unknown stage too.
+    # A misspelt key inside a mapping (`calendar.contry`) is read the same way.
+    found = problems(
+        """
+        policy: p
+        timezone: Asia/Shanghai
+        calendar: {contry: CN}
+        stags: [new, won]
+        rules:
+          - {id: r, when: {stage: won}, cadence: {every: 1 month, channel: fone}}
+        """
+    )
+    assert [line.split(": ")[1] for line in found] == [
+        "unknown-key",
+        "unknown-key",
+        "unknown-channel",
+    ]
+    assert "did you mean 'country'?" in found[0] and "did you mean 'stages'?" in found[1]
+    assert found[2].startswith("p.yaml:6:")
 
 
 def test_problems_are_sorted_by_line_and_column() -> None:
