@@ -188,46 +188,101 @@ def _salvaged_findings(
     """The name checks of the parts that are well formed, so that a misspelt key in one rule
     does not hide an unknown channel in another: every problem at once.
 
-    The items of the policy's lists that have structural problems are set aside, a misspelt
-    key outside them is read as the key it is closest to (``calender`` as ``calendar``; one
-    with no close match is left out), the rest is validated again and checked, and the paths
+    A misspelt key is read as the key it is closest to (``calender`` as ``calendar``, a rule's
+    ``titel`` as ``title``; one with no close match is left out). The items of the policy's
+    lists that have other structural problems are set aside (and so is an item whose keys,
+    read so, still do not make sense). The rest is validated again and checked, and the paths
     are mapped back to the original items. Any other problem outside the lists leaves nothing
     sound to check against.
     """
+    errors = error.errors(include_url=False)
+    failing = [tuple(entry["loc"]) for entry in errors]
     broken: dict[str, set[int]] = {}
-    misspelt: list[tuple[str, ...]] = []
-    for entry in error.errors(include_url=False):
-        loc = tuple(entry["loc"])
+    misspelt: list[Path_] = []  # outside the lists
+    in_items: dict[tuple[str, int], list[Path_]] = {}  # an item's misspelt keys
+    for entry in errors:
+        loc: Path_ = tuple(entry["loc"])
+        if entry["type"] == "too_short" and any(
+            other[: len(loc)] == loc and other != loc for other in failing
+        ):
+            continue  # a list whose items failed: the items' own problems say it
+        spelling = entry["type"] == "extra_forbidden"
         if len(loc) >= 2 and loc[0] in _SECTIONS and isinstance(loc[1], int):
-            broken.setdefault(str(loc[0]), set()).add(loc[1])
-        elif entry["type"] == "extra_forbidden" and all(isinstance(p, str) for p in loc):
-            misspelt.append(tuple(str(p) for p in loc))
+            item = (str(loc[0]), loc[1])
+            if spelling and item not in broken.get(item[0], ()):
+                in_items.setdefault(item, []).append(loc)
+            else:
+                broken.setdefault(item[0], set()).add(item[1])
+                in_items.pop(item, None)
+        elif spelling:
+            misspelt.append(loc)
         else:
             return  # a problem outside the lists: nothing sound to check against
+    while True:
+        repaired = [loc for locs in in_items.values() for loc in locs]
+        found = _salvaged(data, broken, [*misspelt, *repaired])
+        if found is None:
+            return
+        if not isinstance(found, ValidationError):
+            break
+        # Items whose keys, read so, still do not make sense are set aside in turn.
+        still = [item for item in _items_of(found, broken, data) if item in in_items]
+        if not still:
+            return
+        for section, index in still:
+            in_items.pop((section, index), None)
+            broken.setdefault(section, set()).add(index)
+    policy, kept = found
+    for path, key, code, message in check_policy(policy):
+        if len(path) >= 2 and path[0] in kept and isinstance(path[1], int):
+            path = (path[0], kept[str(path[0])][path[1]], *path[2:])
+        yield Problem(document.location(path, key=key), code, message)
+
+
+def _salvaged(
+    data: dict[str, Any], broken: dict[str, set[int]], misspelt: list[Path_]
+) -> tuple[Policy, dict[str, list[int]]] | ValidationError | None:
+    """The policy of ``data`` with its ``misspelt`` keys read as the keys they are closest to
+    and the ``broken`` items of its lists left out, and the original index of each item kept;
+    the error when that is still not a valid policy (``None``: a list is not a list)."""
     salvaged = copy.deepcopy(data) if misspelt else dict(data)
     for loc in misspelt:
         parent: Any = salvaged
         for part in loc[:-1]:
             parent = parent[part]
         value = parent.pop(loc[-1])
-        meant = _closest(loc[-1], allowed_keys(loc[:-1]))
+        meant = _closest(str(loc[-1]), allowed_keys(loc[:-1]))
         if meant is not None and meant not in parent:
             parent[meant] = value
     kept: dict[str, list[int]] = {}
     for section, indices in broken.items():
         items = salvaged.get(section)
         if not isinstance(items, list):
-            return
+            return None
         kept[section] = [i for i in range(len(items)) if i not in indices]
         salvaged[section] = [items[i] for i in kept[section]]
     try:
-        policy = Policy.model_validate(salvaged)
-    except ValidationError:
-        return
-    for path, key, code, message in check_policy(policy):
-        if len(path) >= 2 and path[0] in kept and isinstance(path[1], int):
-            path = (path[0], kept[str(path[0])][path[1]], *path[2:])
-        yield Problem(document.location(path, key=key), code, message)
+        return Policy.model_validate(salvaged), kept
+    except ValidationError as error:
+        return error
+
+
+def _items_of(
+    error: ValidationError, broken: dict[str, set[int]], data: dict[str, Any]
+) -> list[tuple[str, int]]:
+    """The items of the policy's lists, by their index in ``data``, that a salvaged policy
+    (``broken`` items left out) still fails on."""
+    found: list[tuple[str, int]] = []
+    for entry in error.errors(include_url=False):
+        loc = tuple(entry["loc"])
+        if len(loc) >= 2 and loc[0] in _SECTIONS and isinstance(loc[1], int):
+            section = str(loc[0])
+            items = data.get(section)
+            count = len(items) if isinstance(items, list) else 0
+            kept = [i for i in range(count) if i not in broken.get(section, ())]
+            if loc[1] < len(kept):
+                found.append((section, kept[loc[1]]))
+    return found
 
 
 def _closest(key: str, allowed: list[str]) -> str | None:

@@ -90,6 +90,35 @@ def test_name_problems_of_other_rules_are_reported_with_structural_ones() -> Non
     ]
 
 
+def test_name_problems_of_a_rule_with_a_misspelt_key_are_reported() -> None:
+    # Rule a's only structural problems are misspelt keys (`titel`, `sya` in a step): they are
+    # read as `title` and `say`, and its unknown channel is reported too. Rule b's misspelt
+    # key, read so, still has a bad value (`say` must be text): b is set aside (its misspelt
+    # key reported), a is still checked.
+    found = problems(
+        """
+        policy: p
+        timezone: Asia/Shanghai
+        rules:
+          - id: a
+            titel: First contact
+            sequence: {after: captured, steps: [{at: 2 days, channel: fone, sya: hello}]}
+          - id: b
+            sequence: {after: captured, steps: [{at: 2 days, channel: email, sya: 1}]}
+        """
+    )
+    assert [line.split(": ")[1] for line in found] == [
+        "unknown-key",
+        "unknown-channel",
+        "unknown-key",
+        "unknown-key",
+    ]
+    assert found[3].startswith("p.yaml:8:70:")
+    assert found[0].startswith("p.yaml:5:5:") and "did you mean 'title'?" in found[0]
+    assert found[1].startswith("p.yaml:6:") and "unknown channel 'fone'" in found[1]
+    assert found[2].startswith("p.yaml:6:69:") and "did you mean 'say'?" in found[2]
+
+
 @pytest.mark.xfail(
     reason="cadence/policy/loader.py _salvaged_findings sets aside every rule with a structural "
     "problem, so its name problems (and a duplicate of its id) are not reported",
