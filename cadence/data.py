@@ -134,7 +134,7 @@ def read_events(
     file = str(path)
     problems: list[Problem] = []
     history: defaultdict[str, list[Event]] = defaultdict(list)
-    words: dict[str, str] = {}  # one string object for each type, channel and outcome read
+    words: dict[str, str] = {}  # one string for each type, channel, outcome and value
     with collector_paused():
         for number, fields in read_records(path, fmt, ("lead_id", "at", "type"), problems):
             event = _quick_event(fields, leads, words)

@@ -202,10 +202,8 @@ def _salvaged_findings(
     in_items: dict[tuple[str, int], list[Path_]] = {}  # an item's misspelt keys
     for entry in errors:
         loc: Path_ = tuple(entry["loc"])
-        if entry["type"] == "too_short" and any(
-            other[: len(loc)] == loc and other != loc for other in failing
-        ):
-            continue  # a list whose items failed: the items' own problems say it
+        if _items_failed(entry, failing):
+            continue
         spelling = entry["type"] == "extra_forbidden"
         if len(loc) >= 2 and loc[0] in _SECTIONS and isinstance(loc[1], int):
             item = (str(loc[0]), loc[1])
@@ -223,16 +221,16 @@ def _salvaged_findings(
         found = _salvaged(data, broken, [*misspelt, *repaired])
         if found is None:
             return
-        if not isinstance(found, ValidationError):
+        policy, kept = found
+        if isinstance(policy, Policy):
             break
         # Items whose keys, read so, still do not make sense are set aside in turn.
-        still = [item for item in _items_of(found, broken, data) if item in in_items]
+        still = [item for item in _items_of(policy, kept) if item in in_items]
         if not still:
             return
         for section, index in still:
-            in_items.pop((section, index), None)
+            in_items.pop((section, index), None)  # an item may fail more than once
             broken.setdefault(section, set()).add(index)
-    policy, kept = found
     for path, key, code, message in check_policy(policy):
         if len(path) >= 2 and path[0] in kept and isinstance(path[1], int):
             path = (path[0], kept[str(path[0])][path[1]], *path[2:])
@@ -241,10 +239,11 @@ def _salvaged_findings(
 
 def _salvaged(
     data: dict[str, Any], broken: dict[str, set[int]], misspelt: list[Path_]
-) -> tuple[Policy, dict[str, list[int]]] | ValidationError | None:
+) -> tuple[Policy | ValidationError, dict[str, list[int]]] | None:
     """The policy of ``data`` with its ``misspelt`` keys read as the keys they are closest to
-    and the ``broken`` items of its lists left out, and the original index of each item kept;
-    the error when that is still not a valid policy (``None``: a list is not a list)."""
+    and the ``broken`` items of its lists left out (or the error when that is still not a valid
+    policy), and, for each list with items left out, the original index of each item kept;
+    ``None`` when a list is not a list."""
     salvaged = copy.deepcopy(data) if misspelt else dict(data)
     for loc in misspelt:
         parent: Any = salvaged
@@ -264,25 +263,29 @@ def _salvaged(
     try:
         return Policy.model_validate(salvaged), kept
     except ValidationError as error:
-        return error
+        return error, kept
 
 
-def _items_of(
-    error: ValidationError, broken: dict[str, set[int]], data: dict[str, Any]
-) -> list[tuple[str, int]]:
-    """The items of the policy's lists, by their index in ``data``, that a salvaged policy
-    (``broken`` items left out) still fails on."""
+def _items_of(error: ValidationError, kept: dict[str, list[int]]) -> list[tuple[str, int]]:
+    """The items of the policy's lists, by their original index (``kept`` maps the indices of
+    a list with items left out), that a salvaged policy still fails on."""
     found: list[tuple[str, int]] = []
     for entry in error.errors(include_url=False):
         loc = tuple(entry["loc"])
         if len(loc) >= 2 and loc[0] in _SECTIONS and isinstance(loc[1], int):
             section = str(loc[0])
-            items = data.get(section)
-            count = len(items) if isinstance(items, list) else 0
-            kept = [i for i in range(count) if i not in broken.get(section, ())]
-            if loc[1] < len(kept):
-                found.append((section, kept[loc[1]]))
+            indices = kept.get(section)
+            found.append((section, loc[1] if indices is None else indices[loc[1]]))
     return found
+
+
+def _items_failed(entry: Any, failing: list[tuple[Any, ...]]) -> bool:
+    """Whether a pydantic error is a list found too short only because its items failed (whose
+    own problems say it)."""
+    loc = tuple(entry["loc"])
+    return entry["type"] == "too_short" and any(
+        other[: len(loc)] == loc and other != loc for other in failing
+    )
 
 
 def _closest(key: str, allowed: list[str]) -> str | None:
@@ -314,10 +317,8 @@ def _validation_problems(
     for entry in errors:
         loc: Path_ = tuple(entry["loc"])
         kind = entry["type"]
-        if kind == "too_short" and any(
-            other[: len(loc)] == loc and other != loc for other in failing
-        ):
-            continue  # a list whose items failed: the items' own problems say it
+        if _items_failed(entry, failing):
+            continue
         message = str(entry["msg"]).removeprefix("Value error, ")
         if kind == "extra_forbidden":
             key = str(loc[-1])

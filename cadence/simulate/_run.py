@@ -125,7 +125,9 @@ class LeadRun:
             due_only
             and self.capped is not None
             and (self.position >= len(self.stamps) or self.stamps[self.position] > moment)
-            and (moment <= self.unchanged_until or not self._deadline_may_follow(moment))
+            and (
+                moment <= self.unchanged_until or not self._deadline_may_follow(moment, self.capped)
+            )
         ):
             # Nothing happened since the last evaluation, and either time alone has changed
             # nothing the engine answers, or what it can change (a contact held back later)
@@ -336,29 +338,24 @@ class LeadRun:
             if escalated > moment:
                 self._visit(escalated, obligation)
 
-    def _deadline_may_follow(self, moment: float) -> bool:
+    def _deadline_may_follow(self, moment: float, capped: frozenset[str]) -> bool:
         """Audit, with nothing happening to the lead at ``moment``: whether reconciling could
         change an obligation. Without an event, the engine's answer changes only by escalations
         and greetings' next occasions (visited in any case: ``capped``) and by the caps holding a
         contact back later; of that, reconciling takes in only a hold of an obligation not yet
         overdue whose next touch in the history is on another channel
-        (:meth:`_made_first_elsewhere`): its deadline follows. Only a contact on a capped
+        (:meth:`_made_first_elsewhere`): its deadline follows. Only a contact on a ``capped``
         channel can be held (:func:`cadence.engine.schedule.place` moves nothing else, and
         without a cap a contact's place does not depend on ``now``): tasks, escalations and
         contacts on other channels stay as they are."""
-        capped = self.capped
-        if not self.open or capped is None:
-            return bool(self.open)
-        following = self._next_touch()
+        following = self._next_touch() if self.open else None
         if following is None:
             return False
         for obligation, _, _ in self.open.values():
-            channel = obligation.channel
             if (
                 obligation.kind == "contact"
-                and channel is not None
-                and channel in capped
-                and channel != following.channel
+                and obligation.channel in capped
+                and obligation.channel != following.channel
                 and obligation.deadline.timestamp() >= moment
             ):
                 return True
