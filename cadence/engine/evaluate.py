@@ -25,12 +25,12 @@ class Asked:
     with its due time as a POSIX timestamp (``stamp``). The due time as a datetime (``due``) and
     the Action itself (:meth:`action`) are made the first time they are read: a simulation,
     which evaluates a lead again at every event and due time, reads neither for most of what
-    it is asked again. Never changed once made; kept with its proposal in the lead's ``kept``."""
+    it is asked again. Never changed once made; kept on its proposal (:attr:`Proposal.asked`)."""
 
     __slots__ = (
         "_action",
         "_due",
-        "_proposal",
+        "_unmoved",
         "_zone",
         "assignee",
         "channel",
@@ -63,7 +63,8 @@ class Asked:
         self.overdue = overdue
         self.policy = policy
         self.stamp = stamp
-        self._proposal = proposal
+        # Not the proposal itself, which keeps this (Proposal.asked): no reference cycle.
+        self._unmoved = proposal.due if stamp == proposal.stamp else None
         self._zone = zone
         self._due: datetime | None = None
         self._action: Action | None = None
@@ -74,9 +75,9 @@ class Asked:
         working hours or caps moved it."""
         found = self._due
         if found is None:
-            proposal = self._proposal
-            if self.stamp == proposal.stamp:  # not moved
-                found = proposal.due.astimezone(self._zone)
+            unmoved = self._unmoved  # the due time its rule asked for, if not moved
+            if unmoved is not None:
+                found = unmoved.astimezone(self._zone)
             else:
                 found = datetime.fromtimestamp(self.stamp, self._zone)
             self._due = found
@@ -155,7 +156,6 @@ class Evaluator:
         if explain:
             verdicts = _with_moves(verdicts, proposals, moves, zone)
         decided_by = self.fingerprint
-        kept = state.kept
         ordered: list[Timed] = []
         for index, p in enumerate(proposals):
             moved = moves.get(index)
@@ -163,13 +163,9 @@ class Evaluator:
             overdue = stamp < now_stamp
             # A kept proposal (the same object at every evaluation until its rule is asked
             # again) due at the same moment, overdue or not as before, is the same action.
-            key = ("action", id(p), stamp, overdue)
-            before: tuple[Proposal, Asked] | None = kept.get(key)
-            if before is not None and before[0] is p:
-                asked = before[1]
-            else:
-                asked = Asked(lead.id, p, stamp, overdue, zone, decided_by)
-                kept[key] = (p, asked)
+            asked = p.asked
+            if asked is None or asked.stamp != stamp or asked.overdue != overdue:
+                asked = p.asked = Asked(lead.id, p, stamp, overdue, zone, decided_by)
             ordered.append((stamp, asked.rule, asked, p.stamp))
         # The contract's order (Action.sort_key: due, lead, rule); one lead here.
         ordered.sort(key=_by_due_and_rule)

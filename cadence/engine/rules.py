@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cadence.calendar import BusinessCalendar
 from cadence.durations import Duration
@@ -21,12 +21,18 @@ from cadence.policy.conditions import CAPTURED
 from cadence.policy.models import PUBLIC_HOLIDAYS
 from cadence.records import ActionKind, Event
 
+if TYPE_CHECKING:
+    from cadence.engine.evaluate import Asked
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class Proposal:
-    """An action a rule asks for, before scheduling moves its due time. Never changed once made:
-    the proposals of a rule are kept and handed to later evaluations of the lead (scheduling
-    says where each must move, :func:`cadence.engine.schedule.place`)."""
+    """An action a rule asks for, before scheduling moves its due time. Never changed once made
+    (but for :attr:`asked`, a cache): the proposals of a rule are kept and handed to later
+    evaluations of the lead (scheduling says where each must move,
+    :func:`cadence.engine.schedule.place`). A dataclass for its ``repr`` and equality, with its
+    own ``__init__``, which a compiled build compiles (it does not compile the one ``dataclass``
+    writes)."""
 
     rule: CompiledRule
     kind: ActionKind
@@ -37,6 +43,30 @@ class Proposal:
     assignee: str | None
     #: ``due`` as a POSIX timestamp.
     stamp: float
+    #: The action last made of it (:class:`cadence.engine.evaluate.Asked`, with where it was
+    #: placed and whether it was overdue), for the next evaluation that places it the same way.
+    asked: Asked | None = field(repr=False, compare=False)
+
+    def __init__(
+        self,
+        rule: CompiledRule,
+        kind: ActionKind,
+        channel: str | None,
+        due: datetime,
+        reason: str,
+        refs: tuple[str, ...],
+        assignee: str | None,
+        stamp: float,
+    ) -> None:
+        self.rule = rule
+        self.kind = kind
+        self.channel = channel
+        self.due = due
+        self.reason = reason
+        self.refs = refs
+        self.assignee = assignee
+        self.stamp = stamp
+        self.asked = None
 
 
 def when(t: datetime, zone: tzinfo) -> str:
@@ -158,8 +188,10 @@ def add_in_zone(
 ) -> tuple[datetime, float]:
     """``t`` plus ``duration``, counted in the lead's zone (events keep the offset they were
     written with; days, months and business days are the lead's), and that moment as a POSIX
-    timestamp; ``stamp`` is ``t`` as one. Remembered in the lead's ``memo``."""
-    key = ("add", stamp, duration)
+    timestamp; ``stamp`` is ``t`` as one. Remembered in the lead's ``memo``, keyed by the
+    duration's amount and unit (hashing a Duration runs the hash ``dataclass`` wrote, which a
+    compiled build does not compile)."""
+    key = ("add", stamp, duration.amount, duration.unit)
     found: tuple[datetime, float] | None = state.memo.get(key)
     if found is None:
         moment = policy.add_in_zone(t, duration, state.zone)

@@ -46,22 +46,30 @@ def place(
         return moves
     zone = state.zone
     memo = state.memo
-    active = [cap for cap in policy.caps if cap.id in caps]
-    counted = {cap.id: _touches(state, cap) for cap in active}
+    active = [(cap, _touches(state, cap)) for cap in policy.caps if cap.id in caps]
     contacts.sort(key=_by_due)
+    # By channel: the caps that count its contacts (with the instants each counts), and when an
+    # overdue contact on it can be made.
+    relevant_to: dict[str, list[tuple[CompiledCap, list[float]]]] = {}
+    made_on: dict[str, float] = {}
     for due, _, index, proposal in contacts:
         channel = proposal.channel
         assert channel is not None
-        relevant = [cap for cap in active if channel in cap.channels]
+        relevant = relevant_to.get(channel)
+        if relevant is None:
+            relevant = relevant_to[channel] = [c for c in active if channel in c[0].channels]
         # When it can be made: an overdue contact at the first moment from now that its hours
         # allow (a call overdue on Saturday evening is made on Monday morning), for the caps.
         made = now
         if relevant and due < now:
-            made = allowed(policy, memo, channel, now, zone)
+            found = made_on.get(channel)
+            if found is None:
+                found = made_on[channel] = allowed(policy, memo, channel, now, zone)
+            made = found
         for _ in range(_MAX_ROUNDS):
             moved = allowed(policy, memo, channel, due, zone)
-            for cap in relevant:
-                moved = _past_cap(policy, cap, counted[cap.id], moved, made, zone)
+            for cap, times in relevant:
+                moved = _past_cap(policy, cap, times, moved, made, zone)
             if moved == due:
                 break
             due = moved
@@ -72,8 +80,8 @@ def place(
             )
         if due != proposal.stamp:
             moves[index] = due
-        for cap in relevant:
-            insort(counted[cap.id], max(due, made))
+        for _, times in relevant:
+            insort(times, max(due, made))
     return moves
 
 

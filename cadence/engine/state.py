@@ -7,7 +7,7 @@ the touches on a channel) instead of scanning the history again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
@@ -24,9 +24,13 @@ _ALL_CHANNELS = frozenset(CHANNELS)
 _by_time: Callable[[Event], float] = attrgetter("stamp")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class LeadState:
-    """A lead as of ``now``: stage, grade, owner, consent and the history up to ``now``."""
+    """A lead as of ``now``: stage, grade, owner, consent and the history up to ``now``.
+
+    A dataclass for its ``repr`` and equality, with its own ``__init__``: one is made at every
+    evaluation after an event, and a compiled build (docs/embedding.md) compiles a class's own
+    ``__init__`` but not the one ``dataclass`` writes."""
 
     lead: Lead
     zone: ZoneInfo
@@ -40,24 +44,61 @@ class LeadState:
     explicit_grade: str | None
     owner: str | None
     blocked: frozenset[str]
-    grade: str | None = None
-    attributes: Mapping[str, Any] = field(default_factory=dict)
+    grade: str | None
+    attributes: Mapping[str, Any]
     #: Results of pure calendar arithmetic for this lead (a moment plus a duration, the next
     #: moment the hours allow), keyed by what they were computed from. Shared by the
     #: evaluations of one lead (:class:`cadence.LeadTracker`, a simulation's replay) so that
     #: the same deadline is not counted out again at every moment; never changes a result.
-    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    memo: dict[tuple[Any, ...], Any]
     #: What holds for this very history: the grade and the gate's decision, when no condition
     #: depends on ``now`` (see :meth:`cadence.engine.evaluate.Evaluator.decide`); shared by the
     #: evaluations of one lead at later moments, and started afresh whenever an event is added.
-    answers: dict[tuple[Any, ...], Any] = field(default_factory=dict)
-    #: What the rules asked (see :func:`cadence.engine.rules.apply_rule`), the touches a cap
-    #: counts and the actions made from kept proposals, keyed by the part of the history they
-    #: depend on (how many events of each type, see
+    answers: dict[tuple[Any, ...], Any]
+    #: What the rules asked (see :func:`cadence.engine.rules.apply_rule`) and the touches a cap
+    #: counts, keyed by the part of the history they depend on (how many events of each type, see
     #: :attr:`cadence.engine.compiled.CompiledRule.reads`): kept across events of other types, as
     #: long as the history only grows (a lead's history folded in time order); started afresh
     #: when it is replayed from the start.
-    kept: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    kept: dict[tuple[Any, ...], Any]
+
+    def __init__(
+        self,
+        lead: Lead,
+        zone: ZoneInfo,
+        now: datetime,
+        captured: Event,
+        events: list[Event],
+        by_type: dict[str, list[Event]],
+        touches: list[Event],
+        stage: str,
+        score: float | None,
+        explicit_grade: str | None,
+        owner: str | None,
+        blocked: frozenset[str],
+        grade: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        memo: dict[tuple[Any, ...], Any] | None = None,
+        answers: dict[tuple[Any, ...], Any] | None = None,
+        kept: dict[tuple[Any, ...], Any] | None = None,
+    ) -> None:
+        self.lead = lead
+        self.zone = zone
+        self.now = now
+        self.captured = captured
+        self.events = events
+        self.by_type = by_type
+        self.touches = touches
+        self.stage = stage
+        self.score = score
+        self.explicit_grade = explicit_grade
+        self.owner = owner
+        self.blocked = blocked
+        self.grade = grade
+        self.attributes = {} if attributes is None else attributes
+        self.memo = {} if memo is None else memo
+        self.answers = {} if answers is None else answers
+        self.kept = {} if kept is None else kept
 
     def of_type(self, event_type: str) -> list[Event]:
         """The lead's events of one type up to now, oldest first (``captured`` included)."""
@@ -172,9 +213,9 @@ class Fold:
             owner=self.owner,
             blocked=self.blocked,
             attributes=lead.attributes,
-            memo={} if memo is None else memo,
-            answers={} if answers is None else answers,
-            kept={} if kept is None else kept,
+            memo=memo,
+            answers=answers,
+            kept=kept,
         )
 
 
