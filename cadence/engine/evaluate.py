@@ -150,7 +150,7 @@ class Evaluator:
                     verdicts.append(verdict())
             elif explain:  # asks nothing: only its verdict, when one is wanted
                 verdicts.append(refused(rule, applies)[1]())
-        now_stamp = state.now.timestamp()
+        now_stamp = state.now_stamp
         moves = place(policy, state, proposals, decision.caps, now_stamp)
         zone = state.zone
         if explain:

@@ -93,5 +93,5 @@ class Replayed:
                 self.lead, now, self.zone, self.memo, self.answers, self.kept
             )
         else:
-            state.now = now.astimezone(self.zone)
+            state.set_now(now.astimezone(self.zone))
         return self.evaluator.timed(self.lead, state)[0]

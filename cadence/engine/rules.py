@@ -252,7 +252,7 @@ def _escalations(
     assert spec is not None
     missed = spec.if_missed
     deadline = unmet.due
-    now = state.now.timestamp()
+    now = state.now_stamp
     if missed is None or now < unmet.stamp:
         return []
     what = _what(rule, unmet.channel)

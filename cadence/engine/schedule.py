@@ -21,6 +21,9 @@ from cadence.engine.state import LeadState
 
 _MAX_ROUNDS = 200
 
+#: How many moments a lead's table of first allowed moments on a channel holds at most.
+_TABLE_LIMIT = 1024
+
 
 def place(
     policy: CompiledPolicy,
@@ -52,22 +55,25 @@ def place(
     # overdue contact on it can be made.
     relevant_to: dict[str, list[tuple[CompiledCap, list[float]]]] = {}
     made_on: dict[str, float] = {}
+    tables: dict[str, dict[float, float]] = {}
     for due, _, index, proposal in contacts:
         channel = proposal.channel
         assert channel is not None
         relevant = relevant_to.get(channel)
         if relevant is None:
             relevant = relevant_to[channel] = [c for c in active if channel in c[0].channels]
+            tables[channel] = allowed_on(memo, channel)
+        table = tables[channel]
         # When it can be made: an overdue contact at the first moment from now that its hours
         # allow (a call overdue on Saturday evening is made on Monday morning), for the caps.
         made = now
         if relevant and due < now:
             found = made_on.get(channel)
             if found is None:
-                found = made_on[channel] = allowed(policy, memo, channel, now, zone)
+                found = made_on[channel] = _allowed(policy, table, channel, now, zone)
             made = found
         for _ in range(_MAX_ROUNDS):
-            moved = allowed(policy, memo, channel, due, zone)
+            moved = _allowed(policy, table, channel, due, zone)
             for cap, times in relevant:
                 moved = _past_cap(policy, cap, times, moved, made, zone)
             if moved == due:
@@ -94,13 +100,30 @@ def allowed(
 ) -> float:
     """The first moment at or after ``at`` that the channel's quiet and working hours allow
     (remembered in the lead's ``memo``)."""
-    key = ("allowed", channel, at)
-    found = memo.get(key)
+    return _allowed(policy, allowed_on(memo, channel), channel, at, zone)
+
+
+def allowed_on(memo: dict[tuple[Any, ...], Any], channel: str) -> dict[float, float]:
+    """The lead's remembered first allowed moments on a channel, by the moment asked about (a
+    table of its ``memo``: looking a moment up in it needs no key to be built). Started afresh
+    past :data:`_TABLE_LIMIT` moments, as the memo itself is past its own limit
+    (:mod:`cadence.engine.incremental`)."""
+    key = ("allowed", channel)
+    table: dict[float, float] | None = memo.get(key)
+    if table is None or len(table) > _TABLE_LIMIT:  # a long-lived lead: keep it small
+        table = memo[key] = {}
+    return table
+
+
+def _allowed(
+    policy: CompiledPolicy, table: dict[float, float], channel: str, at: float, zone: ZoneInfo
+) -> float:
+    found = table.get(at)
     if found is None:
-        found = memo[key] = policy.allowed_from(
-            channel, datetime.fromtimestamp(at, zone)
-        ).timestamp()
-    return float(found)
+        local = datetime.fromtimestamp(at, zone)
+        first = policy.allowed_from(channel, local)
+        found = table[at] = at if first is local else first.timestamp()  # allowed: `at` itself
+    return found
 
 
 def _by_due(row: tuple[float, int, int, Proposal]) -> tuple[float, int]:

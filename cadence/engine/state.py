@@ -34,7 +34,10 @@ class LeadState:
 
     lead: Lead
     zone: ZoneInfo
+    #: Set with :meth:`set_now`, which keeps :attr:`now_stamp` in step.
     now: datetime
+    #: ``now`` as a POSIX timestamp.
+    now_stamp: float
     captured: Event
     events: list[Event]
     by_type: dict[str, list[Event]]
@@ -84,7 +87,7 @@ class LeadState:
     ) -> None:
         self.lead = lead
         self.zone = zone
-        self.now = now
+        self.set_now(now)
         self.captured = captured
         self.events = events
         self.by_type = by_type
@@ -99,6 +102,12 @@ class LeadState:
         self.memo = {} if memo is None else memo
         self.answers = {} if answers is None else answers
         self.kept = {} if kept is None else kept
+
+    def set_now(self, now: datetime) -> None:
+        """Move the state to ``now`` (for a history that has nothing after it), and
+        :attr:`now_stamp` with it."""
+        self.now = now
+        self.now_stamp = now.timestamp()
 
     def of_type(self, event_type: str) -> list[Event]:
         """The lead's events of one type up to now, oldest first (``captured`` included)."""
