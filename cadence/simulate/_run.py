@@ -46,6 +46,25 @@ def _key(action: Asked) -> tuple[str, str, str | None]:
     return (action.rule, action.kind, action.channel)
 
 
+class Open:
+    """An obligation asked and not yet met or ended, as last asked: its due time and the due time
+    its rule asked for (what its escalations are counted from), and its deadline, all three as
+    POSIX timestamps (``deadline`` kept in step with :attr:`Obligation.deadline`)."""
+
+    __slots__ = ("counted_from", "deadline", "due", "obligation")
+
+    def __init__(self, obligation: Obligation, due: float, counted_from: float) -> None:
+        self.obligation = obligation
+        self.due = due
+        self.counted_from = counted_from
+        self.deadline = obligation.deadline.timestamp()
+
+    def follow(self, deadline: datetime) -> None:
+        """Move the obligation's deadline (a hold the policy made)."""
+        self.obligation.deadline = deadline
+        self.deadline = deadline.timestamp()
+
+
 @dataclass(slots=True)
 class LeadRun:
     """The replay of one lead: its history, the moments still to visit, its obligations."""
@@ -73,11 +92,8 @@ class LeadRun:
     capped: frozenset[str] | None = None
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
-    # What is asked and not yet met or ended, with its due time as a POSIX timestamp and the due
-    # time its rule asked for (what its escalations are counted from), as last asked.
-    open: dict[tuple[str, str, str | None, int], tuple[Obligation, float, float]] = field(
-        default_factory=dict
-    )
+    # What is asked and not yet met or ended, by rule, kind, channel and (the n-th of those) n.
+    open: dict[tuple[str, str, str | None, int], Open] = field(default_factory=dict)
     # (moment, order, obligation, due): a moment to visit, for an obligation while it is open (its
     # due time, its escalation) or, without one, in any case (the capture, a deferred contact);
     # ``due`` for the due time of what is asked (see ``capped``).
@@ -154,10 +170,8 @@ class LeadRun:
     def finish(self) -> None:
         """Classify what is still open when the history ends, and let go of the replayed
         history."""
-        for obligation, _, _ in self.open.values():
-            obligation.outcome = (
-                "missed" if obligation.deadline.timestamp() <= self.last else "open"
-            )
+        for still in self.open.values():
+            still.obligation.outcome = "missed" if still.deadline <= self.last else "open"
         self.open.clear()
         self.replayed = None
 
@@ -235,18 +249,22 @@ class LeadRun:
             while key in asked:
                 key = (key[0], key[1], key[2], key[3] + 1)
             asked[key] = (action, due, wanted)
-        for key, (obligation, due, counted_from) in list(self.open.items()):
+        for key, still_open in list(self.open.items()):
+            obligation = still_open.obligation
             found = asked.get(key)
-            still, still_due = found[:2] if found is not None else (None, 0.0)
-            if found is not None and found[2] != counted_from and obligation.kind in CONTACTS:
-                # Still asked, but its rule's deadline moved (a later event it is counted from,
-                # its contact placed as before): so do the moments it escalates.
-                self.open[key] = (obligation, due, found[2])
-                self._visit_escalations(obligation.rule, found[2], moment, obligation)
-            if still is not None and still_due <= due:
-                continue  # still asked, no later: still open
-            if still is not None and still_due <= moment:
-                continue
+            if found is None:
+                still, still_due = None, 0.0
+            else:
+                still, still_due, wanted = found
+                if wanted != still_open.counted_from and obligation.kind in CONTACTS:
+                    # Still asked, but its rule's deadline moved (a later event it is counted
+                    # from, its contact placed as before): so do the moments it escalates.
+                    still_open.counted_from = wanted
+                    self._visit_escalations(obligation.rule, wanted, moment, obligation)
+                if still_due <= still_open.due:
+                    continue  # still asked, no later: still open
+                if still_due <= moment:
+                    continue
             meets = obligation.kind in CONTACTS and (
                 obligation.channel in touched
                 or bool(types & self.meeting_types.get(obligation.rule, _MEETING))
@@ -264,30 +282,29 @@ class LeadRun:
                 # itself held a greeting past its day).
                 del self.open[key]
                 obligation.resolved_at = now
-                overdue = moment > obligation.deadline.timestamp()
-                obligation.outcome = "missed" if overdue else "ended"
+                obligation.outcome = "missed" if moment > still_open.deadline else "ended"
                 continue  # what is asked now is a new obligation (below)
             if still is not None and not meets:
                 # Asked for later, and nothing met it: the policy moved it (a cap filled up
                 # before it was due; once overdue, it stays late whatever the policy says).
-                deadline = obligation.deadline.timestamp()
+                deadline = still_open.deadline
                 time_alone = not (self.follow or types)  # nothing happened to the lead now
                 if moment <= deadline < still_due and (
                     not time_alone or self._made_first_elsewhere(obligation)
                 ):
-                    obligation.deadline = still.due
                     left = self.position < len(self.history)
                     following = self.history[self.position] if left else None
                     if time_alone and following is not None and following.stamp > still_due:
                         # Time alone holds it back until something happens to the lead.
-                        obligation.deadline = following.at.astimezone(self._replayed.zone)
+                        still_open.follow(following.at.astimezone(self._replayed.zone))
                     else:
+                        still_open.follow(still.due)
                         self._visit(still_due, obligation, due=True)
                 continue  # asked for later, but nothing met it: moved, still the same one
             del self.open[key]
             obligation.resolved_at = now
             if meets:
-                on_time = moment <= obligation.deadline.timestamp()
+                on_time = moment <= still_open.deadline
                 obligation.outcome = "on_time" if on_time else "late"
             else:
                 obligation.outcome = "ended"
@@ -304,10 +321,10 @@ class LeadRun:
                 now,
                 action.due,
                 action.reason,
-                self._deadline(action, now),
+                self._deadline(action, now, moment),
                 due_stamp=due,
             )
-            self.open[key] = (obligation, due, wanted)
+            self.open[key] = Open(obligation, due, wanted)
             self.obligations.append(obligation)
             if due > moment and self.due_visits:
                 self._visit(due, obligation, due=True)
@@ -351,12 +368,13 @@ class LeadRun:
         following = self._next_touch() if self.open else None
         if following is None:
             return False
-        for obligation, _, _ in self.open.values():
+        for still in self.open.values():
+            obligation = still.obligation
             if (
                 obligation.kind == "contact"
                 and obligation.channel in capped
                 and obligation.channel != following.channel
-                and obligation.deadline.timestamp() >= moment
+                and still.deadline >= moment
             ):
                 return True
         return False
@@ -378,8 +396,9 @@ class LeadRun:
         following = self._next_touch()
         return following is not None and following.channel != obligation.channel
 
-    def _deadline(self, action: Asked, now: datetime) -> datetime:
-        if action.stamp > now.timestamp():
+    def _deadline(self, action: Asked, now: datetime, moment: float) -> datetime:
+        """``moment`` is ``now`` as a POSIX timestamp."""
+        if action.stamp > moment:
             return action.due
         if action.kind != "contact" or action.channel is None:
             return now
@@ -411,7 +430,8 @@ class LeadRun:
             if allowed.timestamp() > moment:
                 self.deferred[key] = allowed
                 self._visit(allowed.timestamp())
-                for obligation, _, _ in self.open.values():
+                for still in self.open.values():
+                    obligation = still.obligation
                     if (obligation.rule, obligation.kind, obligation.channel) == key:
                         obligation.deferred = True
                 continue
