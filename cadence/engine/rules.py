@@ -438,6 +438,11 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     assert spec is not None
     if spec.channel in state.blocked:
         return [], _verdict(rule, False, lambda: f"greets on {spec.channel}, opted out")
+    anniversary: tuple[int, int] | None = None
+    if spec.on != PUBLIC_HOLIDAYS:
+        anniversary = _anniversary(state.attributes.get(spec.on))
+        if anniversary is None:  # whatever the day: looked at before anything else
+            return [], _verdict(rule, False, lambda: f"no {spec.on} date to greet on")
     today = state.now.date()
     # The next occasion found from `today` is the next one from any later day up to it, as long
     # as no touch on its channel greeted it and the owner is the same: kept for those days (the
@@ -459,10 +464,10 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     captured = state.captured.stamp
     while True:
         occasion: tuple[date, str] | None = None
-        if spec.on == PUBLIC_HOLIDAYS:
+        if anniversary is None:
             occasion = _next_holiday(policy.calendar, first, greeted)
         else:
-            occasion = _next_anniversary(state.attributes.get(spec.on), spec.on, first, greeted)
+            occasion = _next_anniversary(anniversary, spec.on, first, greeted)
         if occasion is None:
             return [], _verdict(rule, False, lambda: f"no {spec.on} date to greet on")
         day, name = occasion
@@ -471,9 +476,9 @@ def _greeting(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         if stamp >= captured:
             break
         greeted.add(day)  # the occasion's hour had passed when the lead was captured
-    reason = f"{_ask(rule, f'Send {name} greetings by {spec.channel}')} on {day:%Y-%m-%d}."
+    reason = f"{_ask(rule, f'Send {name} greetings by {spec.channel}')} on {day.isoformat()}."
     proposal = _proposal(rule, state, "contact", spec.channel, due, reason, None, stamp)
-    verdict = _verdict(rule, True, lambda: f"next greeting: {name} on {day:%Y-%m-%d}")
+    verdict = _verdict(rule, True, lambda: f"next greeting: {name} on {day.isoformat()}")
     kept[key] = kept[quick] = (today, day, (proposal,), verdict)
     return [proposal], verdict
 
@@ -500,16 +505,9 @@ def _next_holiday(
 
 
 def _next_anniversary(
-    value: object, name: str, first: date, greeted: set[date]
+    month_day: tuple[int, int], name: str, first: date, greeted: set[date]
 ) -> tuple[date, str] | None:
-    month_day = _month_day(value)
-    if month_day is None:
-        return None
     month, day = month_day
-    try:
-        date(2000, month, day)  # a leap year: every real month and day exists in it
-    except ValueError:
-        return None
     for year in range(first.year, first.year + 3):
         try:
             candidate = date(year, month, day)
@@ -518,6 +516,19 @@ def _next_anniversary(
         if candidate >= first and candidate not in greeted:
             return candidate, name.replace("_", " ")
     return None
+
+
+def _anniversary(value: object) -> tuple[int, int] | None:
+    """The month and day of an anniversary attribute (a date, ``YYYY-MM-DD`` or ``MM-DD``), or
+    ``None`` when it has none that exists."""
+    month_day = _month_day(value)
+    if month_day is None:
+        return None
+    try:
+        date(2000, *month_day)  # a leap year: every real month and day exists in it
+    except ValueError:
+        return None
+    return month_day
 
 
 def _month_day(value: object) -> tuple[int, int] | None:
