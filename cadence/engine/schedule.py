@@ -10,7 +10,6 @@ measured in the lead's zone.
 
 from __future__ import annotations
 
-from bisect import bisect_right, insort
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -87,7 +86,8 @@ def place(
         if due != proposal.stamp:
             moves[index] = due
         for _, times in relevant:
-            insort(times, max(due, made))
+            counted = max(due, made)
+            times.insert(_after(times, counted), counted)
     return moves
 
 
@@ -124,6 +124,21 @@ def _allowed(
         first = policy.allowed_from(channel, local)
         found = table[at] = at if first is local else first.timestamp()  # allowed: `at` itself
     return found
+
+
+def _after(times: list[float], at: float) -> int:
+    """Where ``at`` goes in ``times`` (sorted), after the instants equal to it: what
+    ``bisect.bisect_right`` gives. Written out because a compiled build (docs/embedding.md) runs
+    it as a loop of its own, on the few instants a cap counts, where ``bisect`` is a generic call
+    into another extension module at every check (benchmarks/README.md)."""
+    low, high = 0, len(times)
+    while low < high:
+        middle = (low + high) // 2
+        if at < times[middle]:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def _by_due(row: tuple[float, int, int, Proposal]) -> tuple[float, int]:
@@ -175,15 +190,15 @@ def _violation(
     """
     length = cap.length.total_seconds() if cap.length is not None else None
     if length is not None:  # hours, days, weeks: a rolling window of elapsed time
-        if bisect_right(times, at + length) - bisect_right(times, at - length) < cap.max:
+        if _after(times, at + length) - _after(times, at - length) < cap.max:
             return None  # fewer than max contacts within a window's length either side
         horizon = at + length
     else:
         horizon = _shifted(policy, cap, at, zone, later=True)
     for end in [at] + [s for s in times if at < s < horizon]:
         begin = end - length if length is not None else _shifted(policy, cap, end, zone)
-        first = bisect_right(times, begin)
-        if bisect_right(times, end) - first + 1 > cap.max:
+        first = _after(times, begin)
+        if _after(times, end) - first + 1 > cap.max:
             # Wait until the oldest contact in this window leaves it.
             oldest = times[first]
             if length is not None:
