@@ -142,7 +142,11 @@ class Evaluator:
         if decision.stop is not None:
             return [], decision.stop, verdicts
         proposals: list[Proposal] = []
-        for rule, applies in zip(policy.rules, decision.rules, strict=True):
+        applying = decision.rules
+        if len(applying) != len(policy.rules):
+            raise ValueError(f"the gate decided {len(applying)} rules of {len(policy.rules)}")
+        for index, rule in enumerate(policy.rules):  # not zip(strict=True): slower, compiled
+            applies = applying[index]
             if applies == "applies":
                 found, verdict = apply_rule(policy, rule, state)
                 proposals.extend(found)

@@ -74,6 +74,22 @@ def when(t: datetime, zone: tzinfo) -> str:
     return t.astimezone(zone).isoformat(" ", "minutes")[:16]
 
 
+#: The key of the lead's table of :func:`when` by event, in its ``memo`` (:func:`_when_of`).
+_WHEN: tuple[str] = ("when",)
+
+
+def _when_of(state: LeadState, event: Event) -> str:
+    """:func:`when` of an event, in the lead's zone, remembered in the lead's ``memo``: the
+    reasons name the same anchor each time its rule is worked out again."""
+    table: dict[float, str] | None = state.memo.get(_WHEN)
+    if table is None:
+        table = state.memo[_WHEN] = {}
+    found = table.get(event.stamp)
+    if found is None:
+        found = table[event.stamp] = when(event.at, state.zone)
+    return found
+
+
 def describe(event: Event) -> str:
     """An event in a few words: ``captured``, ``quote sent``, ``phone touch (interested)``."""
     if event.type == CAPTURED:
@@ -228,7 +244,7 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
             ),
         )
     what = _what(rule, channel)
-    since = f"{describe(anchor).capitalize()} on {when(anchor.at, zone)}, nothing done since"
+    since = f"{describe(anchor).capitalize()} on {_when_of(state, anchor)}, nothing done since"
     reason = f"{_ask(rule, what.capitalize())} within {spec.within}: {since}"
     kind: ActionKind = "task" if spec.task is not None else "contact"
     proposals = [_proposal(rule, state, kind, channel, deadline, reason + ".", None, stamp)]
@@ -336,7 +352,7 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
     due, stamp = add_in_zone(policy, state, anchor.at, anchor.stamp, interval)
     reason = (
         f"{_ask(rule, f'Contact by {channel}')}: at least every {interval}{backed_off}; "
-        f"last counted: {describe(anchor)} on {when(anchor.at, zone)}."
+        f"last counted: {describe(anchor)} on {_when_of(state, anchor)}."
     )
     return (
         [_proposal(rule, state, "contact", channel, due, reason, None, stamp)],
@@ -398,7 +414,7 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         what = step.say or _ask(rule, f"Contact by {step.channel}")
         reason = (
             f"{what.rstrip('.')}: step {number} of the sequence, {step.at} after "
-            f"{describe(anchor)} on {when(anchor.at, zone)}."
+            f"{describe(anchor)} on {_when_of(state, anchor)}."
         )
         return (
             [_proposal(rule, state, "contact", step.channel, due, reason, step.refs, stamp)],
@@ -421,7 +437,7 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     what = repeat.say or _ask(rule, f"Contact by {repeat.channel}")
     reason = (
         f"{what.rstrip('.')}: every {repeat.every} after the sequence; last: "
-        f"{describe(last_done)} on {when(last_done.at, zone)}."
+        f"{describe(last_done)} on {_when_of(state, last_done)}."
     )
     return (
         [_proposal(rule, state, "contact", repeat.channel, due, reason, repeat.refs, stamp)],
