@@ -506,9 +506,14 @@ def _localise(wall: datetime, tz: tzinfo) -> datetime:
     """The instant showing ``wall`` in ``tz``; in a gap, moved on by the gap; if twice, the first.
 
     Relies on PEP 495: with ``fold=0`` a time in a gap is read with the offset from before the
-    transition (02:30 CET is 03:30 CEST) and an ambiguous time is its first occurrence.
+    transition (02:30 CET is 03:30 CEST) and an ambiguous time is its first occurrence. A time
+    read with the same offset whichever its fold is neither: it is its own instant (what the round
+    trip through UTC gives, without making it).
     """
-    return wall.replace(tzinfo=tz, fold=0).astimezone(UTC).astimezone(tz)
+    aware = wall.replace(tzinfo=tz, fold=0)
+    if aware.utcoffset() == aware.replace(fold=1).utcoffset():
+        return aware
+    return aware.astimezone(UTC).astimezone(tz)
 
 
 def _wall(instant: datetime, tz: tzinfo) -> datetime:

@@ -80,9 +80,10 @@ class Replayed:
         """The actions as of ``now``, which carries an offset and is not before :attr:`last`."""
         return [row[2].action() for row in self.timed(now)]
 
-    def timed(self, now: datetime) -> list[Timed]:
+    def timed(self, now: datetime, stamp: float | None = None) -> list[Timed]:
         """:meth:`actions` as :data:`~cadence.engine.evaluate.Timed` rows (the due time as a
-        POSIX timestamp, the rule, the action as asked, the due time its rule asked for)."""
+        POSIX timestamp, the rule, the action as asked, the due time its rule asked for);
+        ``stamp``, when given, is ``now`` as a POSIX timestamp."""
         if len(self.memo) > _MEMO_LIMIT:
             self.memo.clear()  # a long-lived lead: keep its caches small
         if len(self.kept) > _MEMO_LIMIT:
@@ -93,5 +94,5 @@ class Replayed:
                 self.lead, now, self.zone, self.memo, self.answers, self.kept
             )
         else:
-            state.set_now(now.astimezone(self.zone))
+            state.set_now(now.astimezone(self.zone), stamp)
         return self.evaluator.timed(self.lead, state)[0]

@@ -103,11 +103,11 @@ class LeadState:
         self.answers = {} if answers is None else answers
         self.kept = {} if kept is None else kept
 
-    def set_now(self, now: datetime) -> None:
+    def set_now(self, now: datetime, stamp: float | None = None) -> None:
         """Move the state to ``now`` (for a history that has nothing after it), and
-        :attr:`now_stamp` with it."""
+        :attr:`now_stamp` with it (``stamp``, when the caller has ``now`` as a timestamp)."""
         self.now = now
-        self.now_stamp = now.timestamp()
+        self.now_stamp = now.timestamp() if stamp is None else stamp
 
     def of_type(self, event_type: str) -> list[Event]:
         """The lead's events of one type up to now, oldest first (``captured`` included)."""

@@ -49,15 +49,19 @@ def _key(action: Asked) -> tuple[str, str, str | None]:
 class Open:
     """An obligation asked and not yet met or ended, as last asked: its due time and the due time
     its rule asked for (what its escalations are counted from), and its deadline, all three as
-    POSIX timestamps (``deadline`` kept in step with :attr:`Obligation.deadline`)."""
+    POSIX timestamps (``deadline`` kept in step with :attr:`Obligation.deadline`), and the reason
+    it was last asked with (what tells a renewed one, :attr:`LeadRun.renewed`)."""
 
-    __slots__ = ("counted_from", "deadline", "due", "obligation")
+    __slots__ = ("counted_from", "deadline", "due", "obligation", "reason")
 
-    def __init__(self, obligation: Obligation, due: float, counted_from: float) -> None:
+    def __init__(
+        self, obligation: Obligation, due: float, counted_from: float, deadline: float
+    ) -> None:
         self.obligation = obligation
         self.due = due
         self.counted_from = counted_from
-        self.deadline = obligation.deadline.timestamp()
+        self.deadline = deadline
+        self.reason = obligation.reason
 
     def follow(self, deadline: datetime) -> None:
         """Move the obligation's deadline (a hold the policy made)."""
@@ -195,7 +199,7 @@ class LeadRun:
         # Every event visited is at or before `now` and none is earlier than those before it
         # (the made ones are made at `now`): they are folded in as they come, no replay.
         self.evaluations += 1
-        asked = self._replayed.timed(now)
+        asked = self._replayed.timed(now, moment)
         if self.capped is not None:
             self.unchanged_until = self._unchanged_until(asked, moment, self.capped)
         return asked
@@ -261,9 +265,11 @@ class LeadRun:
                     # from, its contact placed as before): so do the moments it escalates.
                     still_open.counted_from = wanted
                     self._visit_escalations(obligation.rule, wanted, moment, obligation)
-                if still_due <= still_open.due:
-                    continue  # still asked, no later: still open
-                if still_due <= moment:
+                if still_due <= still_open.due or still_due <= moment:
+                    # Still asked, no later (or already due): still open, the same obligation,
+                    # even if asked with another reason now (an obligation started again by a
+                    # later event that puts its contact where it was).
+                    still_open.reason = still.reason
                     continue
             meets = obligation.kind in CONTACTS and (
                 obligation.channel in touched
@@ -274,7 +280,7 @@ class LeadRun:
                 and not meets
                 and obligation.rule in self.renewed
                 and obligation.kind in CONTACTS
-                and still.reason != obligation.reason
+                and still.reason != still_open.reason
             ):
                 # A greeting asked for its next occasion (the day of this one is over), or an
                 # obligation started again by a later event (a second promise before the first
@@ -311,6 +317,7 @@ class LeadRun:
         for key, (action, due, wanted) in asked.items():
             if key in self.open or (not escalations and action.kind in ("escalate", "reassign")):
                 continue
+            deadline_at, deadline_stamp = self._deadline(action, now, moment)
             obligation = Obligation(
                 self.lead.id,
                 action.rule,
@@ -321,10 +328,10 @@ class LeadRun:
                 now,
                 action.due,
                 action.reason,
-                self._deadline(action, now, moment),
+                deadline_at,
                 due_stamp=due,
             )
-            self.open[key] = Open(obligation, due, wanted)
+            self.open[key] = Open(obligation, due, wanted, deadline_stamp)
             self.obligations.append(obligation)
             if due > moment and self.due_visits:
                 self._visit(due, obligation, due=True)
@@ -396,14 +403,16 @@ class LeadRun:
         following = self._next_touch()
         return following is not None and following.channel != obligation.channel
 
-    def _deadline(self, action: Asked, now: datetime, moment: float) -> datetime:
-        """``moment`` is ``now`` as a POSIX timestamp."""
+    def _deadline(self, action: Asked, now: datetime, moment: float) -> tuple[datetime, float]:
+        """The deadline of an obligation first asked now (see :class:`Obligation`), and it as a
+        POSIX timestamp; ``moment`` is ``now`` as one."""
         if action.stamp > moment:
-            return action.due
+            return action.due, action.stamp
         if action.kind != "contact" or action.channel is None:
-            return now
+            return now, moment
         zone = self._replayed.zone  # the lead's, as the action's due time is
-        return self.engine._compiled.allowed_from(action.channel, now.astimezone(zone))
+        allowed = self.engine._compiled.allowed_from(action.channel, now.astimezone(zone))
+        return allowed, allowed.timestamp()
 
     def _to_do(self, actions: Sequence[Timed], now: datetime, gate: Gate | None) -> list[Asked]:
         """Follow mode: the contacts and tasks due by now that capacity allows now (the others
