@@ -108,6 +108,19 @@ class Asked:
 Timed = tuple[float, str, Asked, float]
 
 
+class Proposed:
+    """What the rules of a policy propose for a lead's state, before it is placed: the
+    proposals, and the ids of the caps that hold for the lead (the gate's decision). Placing it
+    again at a later ``now`` (:meth:`Evaluator.placed`) gives the answer at that moment when
+    nothing the rules read has changed."""
+
+    __slots__ = ("caps", "proposals")
+
+    def __init__(self, proposals: list[Proposal], caps: frozenset[str]) -> None:
+        self.proposals = proposals
+        self.caps = caps
+
+
 class Evaluator:
     """A compiled policy, the gate that decides its conditions, and the fingerprint its actions
     carry: what evaluates one lead's state."""
@@ -134,13 +147,27 @@ class Evaluator:
         action's due time as a POSIX timestamp, its rule, the action as asked (:class:`Asked`;
         its ``action()`` is the contract's) and the due time its rule asked for, in the
         contract's order (what a simulation reads)."""
+        proposed, stopped_by, verdicts = self.proposed(state, explain=explain)
+        if proposed is None:
+            return [], stopped_by, verdicts
+        ordered, moves = self.placed(lead, state, proposed)
+        if explain:
+            verdicts = _with_moves(verdicts, proposed.proposals, moves, state.zone)
+        return ordered, None, verdicts
+
+    def proposed(
+        self, state: LeadState, *, explain: bool = False
+    ) -> tuple[Proposed | None, str | None, list[Verdict]]:
+        """What the rules propose for the state, before quiet hours, working hours and caps
+        place it (``None`` when the lead is stopped: with what stopped it, ``opt_out`` or a
+        stop's id), and, when ``explain``, every rule's verdict."""
         policy = self.policy
         verdicts: list[Verdict] = []
         decision = self.decide(state)
         if decision is None:
-            return [], "opt_out", verdicts
+            return None, "opt_out", verdicts
         if decision.stop is not None:
-            return [], decision.stop, verdicts
+            return None, decision.stop, verdicts
         proposals: list[Proposal] = []
         applying = decision.rules
         if len(applying) != len(policy.rules):
@@ -154,11 +181,18 @@ class Evaluator:
                     verdicts.append(verdict())
             elif explain:  # asks nothing: only its verdict, when one is wanted
                 verdicts.append(refused(rule, applies)[1]())
+        return Proposed(proposals, decision.caps), None, verdicts
+
+    def placed(
+        self, lead: Lead, state: LeadState, proposed: Proposed
+    ) -> tuple[list[Timed], dict[int, float]]:
+        """What was proposed, placed as of the state's ``now`` (:func:`place`), as
+        :data:`Timed` rows in the contract's order, and the new due time of each proposal that
+        moved, by its index."""
+        proposals = proposed.proposals
         now_stamp = state.now_stamp
-        moves = place(policy, state, proposals, decision.caps, now_stamp)
+        moves = place(self.policy, state, proposals, proposed.caps, now_stamp)
         zone = state.zone
-        if explain:
-            verdicts = _with_moves(verdicts, proposals, moves, zone)
         decided_by = self.fingerprint
         ordered: list[Timed] = []
         for index, p in enumerate(proposals):
@@ -173,7 +207,7 @@ class Evaluator:
             ordered.append((stamp, asked.rule, asked, p.stamp))
         # The contract's order (Action.sort_key: due, lead, rule); one lead here.
         ordered.sort(key=_by_due_and_rule)
-        return ordered, None, verdicts
+        return ordered, moves
 
     def decide(self, state: LeadState) -> Decision | None:
         """Set the lead's grade and return what the gate decides (``None``: opted out of every

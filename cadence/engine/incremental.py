@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from cadence.engine.evaluate import Timed
+from cadence.engine.evaluate import Proposed, Timed
 from cadence.engine.state import Fold, LeadState, in_time_order
 from cadence.records import Action, Event, Lead
 
@@ -36,7 +36,18 @@ class Replayed:
     checks and its lock, for a caller that adds the lead's own events in time order (the
     simulator's replay of a lead). :class:`cadence.LeadTracker` is built on it."""
 
-    __slots__ = ("answers", "engine", "evaluator", "fold", "kept", "lead", "memo", "state", "zone")
+    __slots__ = (
+        "answers",
+        "engine",
+        "evaluator",
+        "fold",
+        "kept",
+        "lead",
+        "memo",
+        "proposed",
+        "state",
+        "zone",
+    )
 
     def __init__(self, engine: Engine, lead: Lead) -> None:
         self.engine = engine
@@ -55,6 +66,9 @@ class Replayed:
         #: The state of the history as folded in, handed to each evaluation with its ``now``
         #: (made afresh when an event is added: nothing an evaluation keeps refers to it).
         self.state: LeadState | None = None
+        #: What the rules proposed at the last evaluation of this state (``None`` before one,
+        #: or when it stopped the lead), for :meth:`timed` with ``placing_only``.
+        self.proposed: Proposed | None = None
 
     @property
     def last(self) -> float:
@@ -66,6 +80,7 @@ class Replayed:
         self.fold.extend(events)
         self.answers.clear()  # remembered for the history without these events
         self.state = None
+        self.proposed = None
 
     def refold(self, events: Iterable[Event]) -> None:
         """Fold in the whole history again (in time order), as if from the start."""
@@ -75,15 +90,25 @@ class Replayed:
         fold.extend(in_time_order(events))
         self.fold = fold
         self.state = None
+        self.proposed = None
 
     def actions(self, now: datetime) -> list[Action]:
         """The actions as of ``now``, which carries an offset and is not before :attr:`last`."""
         return [row[2].action() for row in self.timed(now)]
 
-    def timed(self, now: datetime, stamp: float | None = None) -> list[Timed]:
+    def timed(
+        self, now: datetime, stamp: float | None = None, *, placing_only: bool = False
+    ) -> list[Timed]:
         """:meth:`actions` as :data:`~cadence.engine.evaluate.Timed` rows (the due time as a
         POSIX timestamp, the rule, the action as asked, the due time its rule asked for);
-        ``stamp``, when given, is ``now`` as a POSIX timestamp."""
+        ``stamp``, when given, is ``now`` as a POSIX timestamp.
+
+        ``placing_only``: the caller knows that, since the last evaluation, no event was folded
+        in and nothing the rules propose has changed with the time (no rule or gate condition
+        reads ``now``, no escalation and no greeting's day fell due between the two): what the
+        rules proposed then is placed again as of ``now`` (quiet hours, working hours, caps),
+        without applying them again. The simulator's audit uses it at due times
+        (:mod:`cadence.simulate._run`)."""
         if len(self.memo) > _MEMO_LIMIT:
             self.memo.clear()  # a long-lived lead: keep its caches small
         if len(self.kept) > _MEMO_LIMIT:
@@ -95,4 +120,13 @@ class Replayed:
             )
         else:
             state.set_now(now.astimezone(self.zone), stamp)
-        return self.evaluator.timed(self.lead, state)[0]
+            if placing_only:
+                proposed = self.proposed
+                if proposed is None:
+                    return []  # stopped at the last evaluation, and nothing has changed since
+                return self.evaluator.placed(self.lead, state, proposed)[0]
+        proposed, _, _ = self.evaluator.proposed(state)
+        self.proposed = proposed
+        if proposed is None:
+            return []
+        return self.evaluator.placed(self.lead, state, proposed)[0]

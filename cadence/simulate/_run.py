@@ -162,8 +162,11 @@ class LeadRun:
             self.position += 1
         if batch:
             self._replayed.extend(batch)
+        # A due time alone, in an audit whose only reader of the time is a cap: what the rules
+        # propose is what they proposed at the last evaluation; only its placing can differ.
+        placing_only = due_only and not batch and self.capped is not None
         for _ in range(_MAX_ROUNDS):
-            asked = self._evaluate(now, moment)
+            asked = self._evaluate(now, moment, placing_only=placing_only)
             to_do = self._to_do(asked, now, gate) if self.follow else []
             # An escalation asked at the very moment its obligation is being done is not one.
             self._reconcile(asked, now, moment, batch, escalations=not to_do)
@@ -195,11 +198,11 @@ class LeadRun:
             raise RuntimeError(f"the run of lead {self.lead.id} is finished")
         return self.replayed
 
-    def _evaluate(self, now: datetime, moment: float) -> list[Timed]:
+    def _evaluate(self, now: datetime, moment: float, *, placing_only: bool = False) -> list[Timed]:
         # Every event visited is at or before `now` and none is earlier than those before it
         # (the made ones are made at `now`): they are folded in as they come, no replay.
         self.evaluations += 1
-        asked = self._replayed.timed(now, moment)
+        asked = self._replayed.timed(now, moment, placing_only=placing_only)
         if self.capped is not None:
             self.unchanged_until = self._unchanged_until(asked, moment, self.capped)
         return asked
@@ -212,9 +215,13 @@ class LeadRun:
         placing of contacts only through those on a ``capped`` channel that are overdue: each
         counts against the caps from the first moment from now that its hours allow
         (:func:`cadence.engine.schedule.place`). So the answer stays the same until another
-        falls overdue (its rule's due time is passed) or one that is overdue could be made."""
+        falls overdue (its rule's due time is passed) or one that is overdue could be made —
+        unless no cap can hold a contact back at all (:meth:`_caps_have_room`): then the answer
+        stays the same until the next event."""
         replayed = self._replayed
         policy = self.engine._compiled
+        if self._caps_have_room(asked, moment):
+            return math.inf
         until = math.inf
         for _, _, action, wanted in asked:
             channel = action.channel
@@ -225,6 +232,39 @@ class LeadRun:
             else:
                 until = min(until, allowed(policy, replayed.memo, channel, moment, replayed.zone))
         return until
+
+    def _caps_have_room(self, asked: Sequence[Timed], moment: float) -> bool:
+        """Whether, with no event after ``moment``, no cap can hold a contact back at ``moment``
+        or later. A cap of ``max`` contacts within a window holds one back only where a window
+        holding it would hold ``max`` others (:func:`cadence.engine.schedule.place`). Every
+        contact is placed at or after ``moment``, so a window holding it begins after
+        ``moment - within``; it can hold only the lead's touches since then and the other
+        contacts asked on the cap's channels. When those are ``max`` or fewer for every cap,
+        no window is ever full, and they only become fewer as time passes: touches leave the
+        window, and without an event the engine asks the same contacts. Caps counted in months
+        or business days are not looked at this way (``False``)."""
+        state = self._replayed.state
+        if state is None:
+            return False
+        touches = state.touches
+        for cap in self.engine._compiled.caps:
+            length = cap.length
+            if length is None:
+                return False
+            count = 0
+            for _, _, action, _ in asked:
+                if action.kind == "contact" and action.channel in cap.channels:
+                    count += 1
+            begin = moment - length.total_seconds()
+            for index in range(len(touches) - 1, -1, -1):
+                touch = touches[index]
+                if touch.stamp <= begin:
+                    break
+                if touch.channel in cap.channels:
+                    count += 1
+            if count > cap.max:
+                return False
+        return True
 
     def _record(self, event: Event, *, made: bool) -> None:
         if event.type == "assigned" and event.value is not None:

@@ -11,6 +11,7 @@ import pytest
 
 import cadence
 from cadence import backends
+from cadence.engine.incremental import Replayed
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = cadence.load_policy(ROOT / "policies" / "post_show.yaml")
@@ -173,3 +174,44 @@ def test_a_tracker_asked_again_later_sees_what_time_alone_changed() -> None:
         [("contact", "sms")],  # the email is two days old: text instead
         [("contact", "sms"), ("escalate", None)],  # 12 days on: overdue by more than a day
     ]
+
+
+_ONE_A_DAY = """
+policy: one-a-day
+version: "1"
+timezone: Asia/Shanghai
+caps:
+  - {id: one-a-day, max: 1, within: 1 day}
+rules:
+  - id: thank-you
+    refs: [X-1]
+    obligation: {after: captured, within: 1 hour, channel: email}
+  - id: call
+    refs: [X-2]
+    obligation: {after: captured, within: 1 day, channel: phone}
+"""
+
+
+def test_what_the_rules_proposed_placed_again_is_the_answer_at_a_later_now() -> None:
+    # The thank-you, once overdue, counts against the cap from `now` (it can be sent at once),
+    # so the call the cap holds behind it moves on with the time, with nothing else changing:
+    # placing again what the rules proposed (`placing_only`) gives what a whole evaluation
+    # gives, and after a new event a whole evaluation is made whatever the caller says.
+    engine = cadence.Engine(cadence.parse_policy(_ONE_A_DAY))
+    captured = datetime.fromisoformat("2025-07-01T10:00:00+08:00")
+    lead = cadence.Lead("L1", captured)
+    replayed = Replayed(engine, lead)
+    replayed.timed(captured)
+    calls = []
+    for hours in (2, 30, 50):
+        now = captured + timedelta(hours=hours)
+        placed = replayed.timed(now, placing_only=True)
+        assert [row[2].action() for row in placed] == engine.next_actions(lead, [], now)
+        calls.append(next(row[0] for row in placed if row[1] == "call") - now.timestamp())
+    assert calls == [86400.0] * 3  # a day after `now`, each time: the cap moved it again
+    sent = cadence.Event("L1", captured + timedelta(hours=51), "touch", "email", "reached")
+    replayed.extend([sent])
+    now = captured + timedelta(hours=52)
+    placed = replayed.timed(now, placing_only=True)
+    assert [row[2].action() for row in placed] == engine.next_actions(lead, [sent], now)
+    assert [row[1] for row in placed] == ["call"]  # the thank-you was sent: it is asked no more
