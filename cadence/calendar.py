@@ -315,6 +315,8 @@ class BusinessCalendar:
             return (t.astimezone(UTC) + timedelta(hours=n)).astimezone(tz)
         if unit in ("days", "weeks"):
             step = timedelta(days=n * 7 if unit == "weeks" else n)
+            if type(t) is datetime:  # arithmetic keeps the zone, adds on the wall clock, fold 0
+                return _settled(t + step)
             return _localise(t.replace(tzinfo=None) + step, tz)
         if unit == "months":
             day = t.date()
@@ -510,10 +512,16 @@ def _localise(wall: datetime, tz: tzinfo) -> datetime:
     read with the same offset whichever its fold is neither: it is its own instant (what the round
     trip through UTC gives, without making it).
     """
-    aware = wall.replace(tzinfo=tz, fold=0)
+    return _settled(wall.replace(tzinfo=tz, fold=0))
+
+
+def _settled(aware: datetime) -> datetime:
+    """The instant an aware time with ``fold=0`` shows (:func:`_localise`): itself, unless it is
+    in a gap (moved on by the gap) or shown twice (the first); what ``datetime`` arithmetic on
+    an aware time gives (the wall clock moved, the zone kept, ``fold=0``) made an instant."""
     if aware.utcoffset() == aware.replace(fold=1).utcoffset():
         return aware
-    return aware.astimezone(UTC).astimezone(tz)
+    return aware.astimezone(UTC).astimezone(aware.tzinfo)
 
 
 def _wall(instant: datetime, tz: tzinfo) -> datetime:

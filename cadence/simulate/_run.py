@@ -251,19 +251,21 @@ class LeadRun:
             length = cap.length
             if length is None:
                 return False
-            count = 0
+            room = cap.max  # counted down: more than `max` is a window that may be full
             for _, _, action, _ in asked:
                 if action.kind == "contact" and action.channel in cap.channels:
-                    count += 1
+                    room -= 1
+                    if room < 0:
+                        return False
             begin = moment - length.total_seconds()
             for index in range(len(touches) - 1, -1, -1):
                 touch = touches[index]
                 if touch.stamp <= begin:
                     break
                 if touch.channel in cap.channels:
-                    count += 1
-            if count > cap.max:
-                return False
+                    room -= 1
+                    if room < 0:
+                        return False
         return True
 
     def _record(self, event: Event, *, made: bool) -> None:
