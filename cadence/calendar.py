@@ -240,7 +240,8 @@ class BusinessCalendar:
             wall_time = _MIDNIGHT if day_start is None else day_start
         for _ in range(n):
             d = self._next_working(d + _ONE_DAY)
-        return _localise(datetime.combine(d, wall_time), tz)
+        moved = datetime.combine(d, wall_time, tz)  # `_localise`, without a naive time between
+        return _settled(moved.replace(fold=0) if moved.fold else moved)
 
     def subtract(self, t: datetime, duration: Duration) -> datetime:
         """The moment ``duration`` before ``t``, in ``t``'s time zone: :meth:`add` run backwards.

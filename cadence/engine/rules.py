@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from cadence.calendar import BusinessCalendar
 from cadence.durations import Duration
@@ -207,11 +208,24 @@ def add_in_zone(
     timestamp; ``stamp`` is ``t`` as one. Remembered in the lead's ``memo``, keyed by the
     duration's amount and unit (hashing a Duration runs the hash ``dataclass`` wrote, which a
     compiled build does not compile)."""
+    return added_in_zone(policy, state.memo, state.zone, t, stamp, duration)
+
+
+def added_in_zone(
+    policy: CompiledPolicy,
+    memo: dict[tuple[Any, ...], Any],
+    zone: ZoneInfo,
+    t: datetime,
+    stamp: float,
+    duration: Duration,
+) -> tuple[datetime, float]:
+    """:func:`add_in_zone` for a lead's ``memo`` and ``zone`` without its state (a simulation
+    counting the moments an obligation escalates, through the same memo as the rules)."""
     key = ("add", stamp, duration.amount, duration.unit)
-    found: tuple[datetime, float] | None = state.memo.get(key)
+    found: tuple[datetime, float] | None = memo.get(key)
     if found is None:
-        moment = policy.add_in_zone(t, duration, state.zone)
-        found = state.memo[key] = (moment, moment.timestamp())
+        moment = policy.add_in_zone(t, duration, zone)
+        found = memo[key] = (moment, moment.timestamp())
     return found
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Final
@@ -29,6 +29,7 @@ from cadence.durations import Duration
 from cadence.engine import Engine
 from cadence.engine.evaluate import Asked, Timed
 from cadence.engine.incremental import Replayed
+from cadence.engine.rules import added_in_zone
 from cadence.engine.schedule import allowed
 from cadence.records import Event, Lead
 from cadence.simulate._capacity import Gate
@@ -37,6 +38,9 @@ from cadence.simulate._records import CONTACTS, Obligation, Touch
 #: Event types that meet a contact or a task of a rule without ``met_by`` or ``counts`` when
 #: they come just before it stops being asked (a touch on its own channel always does).
 _MEETING: Final = frozenset({"reply"})
+
+#: No channel touched, no event type: what a moment with no event brings.
+_NONE: Final[frozenset[str]] = frozenset()
 
 #: How many times one moment may be re-evaluated after carrying out contacts (follow mode).
 _MAX_ROUNDS: Final = 20
@@ -279,14 +283,17 @@ class LeadRun:
         actions: Sequence[Timed],
         now: datetime,
         moment: float,  # `now` as a POSIX timestamp
-        batch: Iterable[Event],
+        batch: Sequence[Event],
         *,
         escalations: bool = True,
     ) -> None:
         if not actions and not self.open:
             return  # nothing asked, nothing open: nothing to reconcile
-        touched = {e.channel for e in batch if e.type == "touch"}
-        types = {e.type for e in batch}
+        touched: frozenset[str | None] = _NONE
+        types: frozenset[str] = _NONE
+        if batch:
+            touched = frozenset(e.channel for e in batch if e.type == "touch")
+            types = frozenset(e.type for e in batch)
         # What is asked now: the action, its due time and the due time its rule asked for; the
         # n-th action of the same rule, kind and channel under n.
         asked: dict[tuple[str, str, str | None, int], tuple[Asked, float, float]] = {}
@@ -397,10 +404,12 @@ class LeadRun:
         if not delays:
             return
         compiled = self.engine._compiled
-        zone = self._replayed.zone
+        replayed = self._replayed
+        zone = replayed.zone
         start = datetime.fromtimestamp(deadline, zone)
         for delay in delays:
-            escalated = compiled.add_in_zone(start, delay, zone).timestamp()
+            # Through the lead's memo: the rule counts the same escalation from the same deadline.
+            escalated = added_in_zone(compiled, replayed.memo, zone, start, deadline, delay)[1]
             if escalated > moment:
                 self._visit(escalated, obligation)
 

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cadence.calendar import BusinessCalendar
 from cadence.durations import Duration
 from tests.unit._calendars import BERLIN, CN, NEW_YORK, PLAIN, SHANGHAI, at, every_day, moments, utc
 
@@ -191,3 +192,22 @@ def test_days_keep_the_wall_clock_time_unless_it_does_not_exist(
         round_trip = utc(wanted.replace(tzinfo=t.tzinfo)).astimezone(t.tzinfo)
         exists = round_trip.replace(tzinfo=None) == wanted
         assert shown == wanted if exists else wanted < shown <= wanted + timedelta(hours=1)
+
+
+def test_business_days_from_the_second_showing_of_a_repeated_hour() -> None:
+    # Every day a working day: 02:30 on Sunday 26 October 2025 happens twice in Berlin. A
+    # business day from the second showing keeps the wall-clock time, on a day when 02:30
+    # happens once (the first showing, CET); two from 25 October 02:30 land on the repeated
+    # 02:30's day, Monday's 02:30 being its own instant.
+    every_day_works = BusinessCalendar(working_days=list(range(7)))
+    second = at(BERLIN, 2025, 10, 26, 2, 30, fold=1)
+    one = every_day_works.add(second, bd(1))
+    assert (one.day, one.hour, one.minute, one.fold, one.utcoffset()) == (
+        27,
+        2,
+        30,
+        0,
+        timedelta(hours=1),
+    )
+    onto = every_day_works.add(at(BERLIN, 2025, 10, 25, 2, 30), bd(1))
+    assert (onto.day, onto.hour, onto.fold, onto.utcoffset()) == (26, 2, 0, timedelta(hours=2))
