@@ -52,12 +52,20 @@ def zone(name: str) -> ZoneInfo:
     except (ValueError, OSError):
         found = None
     if isinstance(found, ZoneInfo):
-        return found
+        return plain_zone(found)
     message = f"unknown time zone {name!r}: expected an IANA name such as 'Europe/Berlin'"
     matches = sorted(z for z in available_timezones() if z.lower() == name.strip().lower())
     if matches:
         message += f" (did you mean {matches[0]!r}?)"
     raise ValueError(message)
+
+
+def plain_zone(found: ZoneInfo) -> ZoneInfo:
+    """The standard library's zone of the same key as one of pendulum's (a subclass of
+    ``ZoneInfo`` whose hash, and whose offsets when ``datetime`` asks for them, go through
+    Python code). ``ZoneInfo`` keeps one object per key, so every time in a zone carries the
+    same one, whoever asked for it."""
+    return found if type(found) is ZoneInfo else ZoneInfo(found.key)
 
 
 @dataclass(frozen=True, slots=True)

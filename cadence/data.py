@@ -38,6 +38,7 @@ from cadence._rows import (
     readable_format,
     show,
 )
+from cadence.calendar import plain_zone
 from cadence.errors import DataError, Location, Problem
 from cadence.records import CHANNELS, Action, Event, Lead
 
@@ -396,7 +397,8 @@ def _zone(name: str, zones: dict[str, tzinfo | None]) -> tzinfo | None:
     """The zone named ``name``, or None when it is not a known IANA zone; cached in ``zones``."""
     if name not in zones:
         try:
-            zones[name] = pendulum.timezone(name)
+            found = pendulum.timezone(name)
+            zones[name] = plain_zone(found) if isinstance(found, zoneinfo.ZoneInfo) else found
         except (ValueError, OSError):
             zones[name] = None
     return zones[name]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, Annotated, Any, Final, Literal
+from zoneinfo import ZoneInfo
 
 import pendulum
 import yaml
@@ -37,6 +38,7 @@ from cadence._rows import (
     readable_format,
     show,
 )
+from cadence.calendar import plain_zone
 from cadence.errors import DataError, Location, MappingError, Problem
 from cadence.policy._base import Model, Words
 from cadence.policy.loader import MarkedDocument, PolicyLoader, _validation_problems
@@ -471,9 +473,10 @@ def _attribute(value: Any, attribute: Attribute, name: str, issues: Issues) -> A
 
 def _zone(name: str) -> tzinfo | None:
     try:
-        return pendulum.timezone(name)
+        found = pendulum.timezone(name)
     except (ValueError, OSError):
         return None
+    return plain_zone(found) if isinstance(found, ZoneInfo) else found
 
 
 # -- writing the contract's files --------------------------------------------------------------

@@ -146,6 +146,7 @@ class CompiledPolicy:
             working_days=[WEEKDAY_NAMES.index(d.lower()) for d in cal.working_days],
         )
         self.day_start = policy.working_hours.start if policy.working_hours else None
+        self._spoken: dict[tuple[int, str], str] = {}  # see spoken()
         self.windows: dict[str, tuple[TimeWindow | None, tuple[TimeWindow, ...]]] = {}
         for channel in CHANNELS:
             working = None
@@ -200,6 +201,16 @@ class CompiledPolicy:
 
     def _condition(self, condition: Condition | None) -> Predicate | None:
         return None if condition is None else self.condition(condition)
+
+    def spoken(self, duration: Duration) -> str:
+        """A duration in words, as reasons say it (``"7 days"``, ``"1 business day"``):
+        ``str(duration)``, remembered by amount and unit (the reasons of every evaluation say
+        the policy's few durations again and again; one assignment: safe to race, same value)."""
+        key = (duration.amount, duration.unit)
+        found = self._spoken.get(key)
+        if found is None:
+            found = self._spoken[key] = str(duration)
+        return found
 
     def lead_zone(self, name: str | None) -> ZoneInfo:
         """The zone of a lead (its own, or the policy's)."""

@@ -259,7 +259,7 @@ def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) ->
         )
     what = _what(rule, channel)
     since = f"{describe(anchor).capitalize()} on {_when_of(state, anchor)}, nothing done since"
-    reason = f"{_ask(rule, what.capitalize())} within {spec.within}: {since}"
+    reason = f"{_ask(rule, what.capitalize())} within {policy.spoken(spec.within)}: {since}"
     kind: ActionKind = "task" if spec.task is not None else "contact"
     proposals = [_proposal(rule, state, kind, channel, deadline, reason + ".", None, stamp)]
     return proposals, _verdict(rule, True, lambda: f"not met: {what} due by {when(deadline, zone)}")
@@ -308,7 +308,8 @@ def _escalations(
         text = (
             f"Escalate to the manager: {what} was due by {by} and is not done"
             if step == "escalate"
-            else f"Reassign the lead: {what} was due by {by} and is still not done after {delay}"
+            else f"Reassign the lead: {what} was due by {by} and is still not done after "
+            f"{policy.spoken(delay)}"
         )
         proposal = _proposal(rule, state, step, None, at, text + ".", None, stamp)
         state.kept[key] = (unmet, proposal)
@@ -365,7 +366,8 @@ def _cadence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Re
         )
     due, stamp = add_in_zone(policy, state, anchor.at, anchor.stamp, interval)
     reason = (
-        f"{_ask(rule, f'Contact by {channel}')}: at least every {interval}{backed_off}; "
+        f"{_ask(rule, f'Contact by {channel}')}: at least every {policy.spoken(interval)}"
+        f"{backed_off}; "
         f"last counted: {describe(anchor)} on {_when_of(state, anchor)}."
     )
     return (
@@ -427,7 +429,7 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
         due, stamp = add_in_zone(policy, state, anchor.at, anchor.stamp, step.at)
         what = step.say or _ask(rule, f"Contact by {step.channel}")
         reason = (
-            f"{what.rstrip('.')}: step {number} of the sequence, {step.at} after "
+            f"{what.rstrip('.')}: step {number} of the sequence, {policy.spoken(step.at)} after "
             f"{describe(anchor)} on {_when_of(state, anchor)}."
         )
         return (
@@ -450,7 +452,7 @@ def _sequence(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> R
     due, stamp = add_in_zone(policy, state, last_done.at, last_done.stamp, repeat.every)
     what = repeat.say or _ask(rule, f"Contact by {repeat.channel}")
     reason = (
-        f"{what.rstrip('.')}: every {repeat.every} after the sequence; last: "
+        f"{what.rstrip('.')}: every {policy.spoken(repeat.every)} after the sequence; last: "
         f"{describe(last_done)} on {_when_of(state, last_done)}."
     )
     return (

@@ -10,18 +10,44 @@ show up here.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+import cadence
 from cadence.calendar import zone
 from tests.unit._calendars import TRANSITIONS
 
 pytestmark = pytest.mark.usefixtures("_local_zone_is_toronto")
 
+_POLICY = """
+policy: zones
+timezone: Asia/Shanghai
+rules:
+  - id: call
+    obligation: {after: captured, within: 1 day, channel: phone}
+"""
+
 
 def test_zone_by_name() -> None:
     assert zone("Europe/Berlin").key == "Europe/Berlin"
     assert datetime(2025, 7, 1, 12, tzinfo=zone("Asia/Shanghai")).utcoffset() == timedelta(hours=8)
+
+
+def test_every_reader_of_a_zone_gets_the_one_standard_zone_object(tmp_path: Path) -> None:
+    # The engine's zone and a lead's zone read from a file are the standard library's ZoneInfo
+    # itself, one object per name: a time in the lead's zone is recognised as such by identity,
+    # and its offsets are found without Python code (pendulum's zones are a subclass).
+    engine = cadence.Engine(cadence.parse_policy(_POLICY))
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text(
+        '{"id": "L1", "captured_at": "2025-04-01", "timezone": "Europe/Berlin"}\n'
+    )
+    (lead,) = cadence.read_leads(leads, default_timezone="Asia/Shanghai").values()
+    assert type(engine._compiled.zone) is ZoneInfo
+    assert lead.captured_at.tzinfo is engine.zone_of(lead) is zone("Europe/Berlin")
+    assert engine.zone_of(lead) is ZoneInfo("Europe/Berlin")
 
 
 @pytest.mark.parametrize("name", ["Nowhere/City", "", "Asia", "+08:00", "asia/shanghai"])
