@@ -67,6 +67,8 @@ class ChannelRule:
     lead has not opted out of."""
 
     choices: tuple[tuple[str, Predicate | None], ...]
+    #: Every channel the choice can give.
+    channels: frozenset[str]
 
     def choose(self, state: LeadState, anchor: Event | None = None) -> str | None:
         """The channel to use now, or ``None`` when no line applies."""
@@ -76,11 +78,6 @@ class ChannelRule:
             if condition is None or condition(state, anchor):
                 return channel
         return None
-
-    @property
-    def channels(self) -> frozenset[str]:
-        """Every channel the choice can give."""
-        return frozenset(channel for channel, _ in self.choices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +107,13 @@ class CompiledRule:
     #: not the capture: with no event of that type yet, the rule asks nothing, whatever else
     #: the history holds.
     anchor: str | None = None
+    #: When the rule reads touches only on some channels, those channels (a touch on another
+    #: changes nothing it asks); ``None`` when it reads touches on any channel, or none.
+    touch_channels: frozenset[str] | None = None
+    #: The event types of :attr:`reads` whose number of events keys what the rule asked
+    #: (:func:`cadence.engine.rules.apply_rule`): all of them but ``touch`` when
+    #: :attr:`touch_channels` counts the touches instead.
+    counted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +226,8 @@ class CompiledPolicy:
         return found
 
     def _channels(self, choices: tuple[ChannelChoice, ...]) -> ChannelRule:
-        return ChannelRule(tuple((c.use, self._condition(c.when)) for c in choices))
+        compiled = tuple((c.use, self._condition(c.when)) for c in choices)
+        return ChannelRule(compiled, frozenset(c.use for c in choices))
 
     def _rule(self, order: int, rule: Rule) -> CompiledRule:
         matchers: dict[str, Matcher] = {}
@@ -265,6 +270,10 @@ class CompiledPolicy:
             reads |= types_read(condition)
         starts = matchers.get("after") or matchers.get("start")
         anchor = starts.event if starts is not None and starts.event != CAPTURED else None
+        touch_channels = (
+            _touch_channels(rule, matchers, channel, conditions) if "touch" in reads else None
+        )
+        keyed = tuple(t for t in sorted(reads) if touch_channels is None or t != "touch")
         return CompiledRule(
             rule,
             order,
@@ -277,6 +286,8 @@ class CompiledPolicy:
             timeless,
             tuple(sorted(reads)),
             anchor,
+            touch_channels,
+            keyed,
         )
 
     def add_in_zone(self, t: datetime, duration: Duration, zone: ZoneInfo) -> datetime:
@@ -301,6 +312,45 @@ class CompiledPolicy:
                 continue
             return grade
         return None
+
+
+def _touch_channels(
+    rule: Rule,
+    matchers: dict[str, Matcher],
+    channel: ChannelRule | None,
+    conditions: list[Condition | None],
+) -> frozenset[str] | None:
+    """The channels whose touches applying a rule looks at, or ``None`` for any channel
+    (:attr:`CompiledRule.touch_channels`): those its matchers of touches name (its anchor, what
+    meets or counts for it), those its contact may be on (an obligation without ``met_by`` is
+    met by a touch on its channel; a cadence counts from the last touch on its channels or its
+    backoff's ``switch_to``; a sequence's steps and repetition are done by touches on theirs).
+    A condition that looks at touches, a matcher of touches on any channel, or a greeting reads
+    every touch."""
+    if rule.greeting is not None or any("touch" in types_read(c) for c in conditions):
+        return None
+    found: set[str] = set()
+    for matcher in matchers.values():
+        if matcher.event == "touch":
+            if matcher.spec.channel is None:
+                return None
+            found.update(matcher.spec.channel)
+    if rule.obligation is not None:
+        if not rule.obligation.met_by:
+            if channel is None:  # a task: met by a touch without a channel, if any
+                return None
+            found |= channel.channels
+    elif rule.cadence is not None:
+        assert channel is not None
+        found |= channel.channels
+        backoff = rule.cadence.backoff
+        if backoff is not None and backoff.switch_to is not None:
+            found.add(backoff.switch_to)
+    elif rule.sequence is not None:
+        found.update(step.channel for step in rule.sequence.steps)
+        if rule.sequence.then is not None:
+            found.add(rule.sequence.then.channel)
+    return frozenset(found)
 
 
 def _finder(

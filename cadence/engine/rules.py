@@ -176,7 +176,14 @@ def apply_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> 
         by_type = state.by_type  # the capture, also read, is the same at every evaluation
         # Not started (no event of its anchor's type), it waits whatever else happened.
         started = rule.anchor is None or rule.anchor in by_type
-        counts = [len(by_type.get(t, ())) for t in rule.reads] if started else []
+        counts = [len(by_type.get(t, ())) for t in rule.counted] if started else []
+        channels = rule.touch_channels
+        if started and channels is not None:  # only the touches on the channels it reads
+            touched = state.touch_counts
+            on_them = 0
+            for channel in channels:
+                on_them += touched.get(channel, 0)
+            counts.append(on_them)
         key = ("rule", rule.order, state.grade, state.owner, state.blocked, *counts)
         remembered: tuple[tuple[Proposal, ...], Callable[[], Verdict]] | None = state.kept.get(key)
         if remembered is None:

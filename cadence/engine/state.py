@@ -42,6 +42,8 @@ class LeadState:
     events: list[Event]
     by_type: dict[str, list[Event]]
     touches: list[Event]
+    #: How many touches there are on each channel (a channel without any is absent).
+    touch_counts: dict[str, int]
     stage: str
     score: float | None
     explicit_grade: str | None
@@ -84,6 +86,7 @@ class LeadState:
         memo: dict[tuple[Any, ...], Any] | None = None,
         answers: dict[tuple[Any, ...], Any] | None = None,
         kept: dict[tuple[Any, ...], Any] | None = None,
+        touch_counts: dict[str, int] | None = None,
     ) -> None:
         self.lead = lead
         self.zone = zone
@@ -92,6 +95,12 @@ class LeadState:
         self.events = events
         self.by_type = by_type
         self.touches = touches
+        if touch_counts is None:
+            touch_counts = {}
+            for touch in touches:
+                if touch.channel is not None:
+                    touch_counts[touch.channel] = touch_counts.get(touch.channel, 0) + 1
+        self.touch_counts = touch_counts
         self.stage = stage
         self.score = score
         self.explicit_grade = explicit_grade
@@ -146,11 +155,13 @@ class Fold:
         "owner",
         "score",
         "stage",
+        "touch_counts",
     )
 
     def __init__(self, lead: Lead) -> None:
         self.events: list[Event] = []
         self.by_type: dict[str, list[Event]] = {}
+        self.touch_counts: dict[str, int] = {}  # touches by channel
         self.stage = lead.stage
         self.score = lead.score
         self.explicit_grade = lead.grade
@@ -165,7 +176,7 @@ class Fold:
         """Fold in events given in time order, none earlier than those already folded in."""
         stage, score, explicit_grade = self.stage, self.score, self.explicit_grade
         owner, blocked, by_type = self.owner, self.blocked, self.by_type
-        events = self.events
+        events, touch_counts = self.events, self.touch_counts
         for event in history:
             events.append(event)
             kind = event.type
@@ -175,6 +186,9 @@ class Fold:
             else:
                 bucket.append(event)
             if kind == "touch" or kind == "reply":
+                channel = event.channel
+                if kind == "touch" and channel is not None:
+                    touch_counts[channel] = touch_counts.get(channel, 0) + 1
                 continue
             value = event.value
             if kind == "stage" and value is not None:
@@ -225,6 +239,7 @@ class Fold:
             memo=memo,
             answers=answers,
             kept=kept,
+            touch_counts=self.touch_counts,
         )
 
 

@@ -41,9 +41,7 @@ def test_every_reader_of_a_zone_gets_the_one_standard_zone_object(tmp_path: Path
     # and its offsets are found without Python code (pendulum's zones are a subclass).
     engine = cadence.Engine(cadence.parse_policy(_POLICY))
     leads = tmp_path / "leads.jsonl"
-    leads.write_text(
-        '{"id": "L1", "captured_at": "2025-04-01", "timezone": "Europe/Berlin"}\n'
-    )
+    leads.write_text('{"id": "L1", "captured_at": "2025-04-01", "timezone": "Europe/Berlin"}\n')
     (lead,) = cadence.read_leads(leads, default_timezone="Asia/Shanghai").values()
     assert type(engine._compiled.zone) is ZoneInfo
     assert lead.captured_at.tzinfo is engine.zone_of(lead) is zone("Europe/Berlin")

@@ -11,6 +11,7 @@ import pytest
 
 import cadence
 from cadence import backends
+from cadence.engine.evaluate import Asked
 from cadence.engine.incremental import Replayed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,3 +216,52 @@ def test_what_the_rules_proposed_placed_again_is_the_answer_at_a_later_now() -> 
     placed = replayed.timed(now, placing_only=True)
     assert [row[2].action() for row in placed] == engine.next_actions(lead, [sent], now)
     assert [row[1] for row in placed] == ["call"]  # the thank-you was sent: it is asked no more
+
+
+_TOUCH_CHANNELS = """
+policy: touch-channels
+version: "1"
+timezone: Asia/Shanghai
+rules:
+  - id: thank-you
+    refs: [X-1]
+    obligation: {after: captured, within: 2 days, channel: email}
+  - id: call-after-a-reply
+    refs: [X-2]
+    obligation:
+      after: captured
+      within: 3 days
+      channel:
+        - {use: phone, when: {last_touch: {outcome: replied}}}
+        - {use: sms}
+"""
+
+
+def test_a_touch_on_a_channel_a_rule_does_not_read_leaves_what_it_asked_kept() -> None:
+    # The thank-you is met by an email: a call changes nothing it asks, so what it asked is
+    # kept (the same action object) and not worked out again; the email meets it. The other
+    # rule's channel depends on the last touch, whatever its channel: it reads every touch.
+    engine = cadence.Engine(cadence.parse_policy(_TOUCH_CHANNELS))
+    thank_you, call = engine._compiled.rules
+    assert thank_you.touch_channels == frozenset({"email"})
+    assert thank_you.counted == ("captured",)
+    assert call.touch_channels is None
+    captured = datetime.fromisoformat("2025-07-01T10:00:00+08:00")
+    lead = cadence.Lead("L1", captured)
+    replayed = Replayed(engine, lead)
+    history: list[cadence.Event] = []
+
+    def asked(hours: int, channel: str | None = None) -> dict[str, Asked]:
+        at = captured + timedelta(hours=hours)
+        if channel is not None:
+            event = cadence.Event("L1", at, "touch", channel, "reached")
+            history.append(event)
+            replayed.extend([event])
+        rows = replayed.timed(at)
+        assert [row[2].action() for row in rows] == engine.next_actions(lead, history, at)
+        return {row[1]: row[2] for row in rows}
+
+    first = asked(1)
+    after_a_call = asked(2, "phone")
+    assert after_a_call["thank-you"] is first["thank-you"]
+    assert asked(3, "email").keys() == {"call-after-a-reply"}
