@@ -114,6 +114,13 @@ class CompiledRule:
     #: (:func:`cadence.engine.rules.apply_rule`): all of them but ``touch`` when
     #: :attr:`touch_channels` counts the touches instead.
     counted: tuple[str, ...] = ()
+    #: For an obligation rule: the event types of :attr:`counted` that key what it asks once
+    #: it asks nothing (met, waiting for its anchor, no channel it may use), with the touches on
+    #: :attr:`touch_channels` when ``settled_touches``. The rest only meet it (its ``met_by``,
+    #: or the touches), and more of them leave it asking nothing: the first event that met it
+    #: stays the first. ``None`` for other rules.
+    settled: tuple[str, ...] | None = None
+    settled_touches: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +281,14 @@ class CompiledPolicy:
             _touch_channels(rule, matchers, channel, conditions) if "touch" in reads else None
         )
         keyed = tuple(t for t in sorted(reads) if touch_channels is None or t != "touch")
+        settled: tuple[str, ...] | None = None
+        settled_touches = False
+        if rule.obligation is not None and starts is not None:
+            meeting = [m.event for name, m in matchers.items() if name.startswith("met_by.")]
+            read_otherwise = {starts.event}.union(*(types_read(c) for c in conditions))
+            only_meet = {t for t in meeting or ["touch"] if t not in read_otherwise}
+            settled = tuple(t for t in keyed if t not in only_meet)
+            settled_touches = touch_channels is not None and "touch" not in only_meet
         return CompiledRule(
             rule,
             order,
@@ -288,6 +303,8 @@ class CompiledPolicy:
             anchor,
             touch_channels,
             keyed,
+            settled,
+            settled_touches,
         )
 
     def add_in_zone(self, t: datetime, duration: Duration, zone: ZoneInfo) -> datetime:

@@ -178,19 +178,35 @@ def apply_rule(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> 
         started = rule.anchor is None or rule.anchor in by_type
         counts = [len(by_type.get(t, ())) for t in rule.counted] if started else []
         channels = rule.touch_channels
+        on_them = 0
         if started and channels is not None:  # only the touches on the channels it reads
             touched = state.touch_counts
-            on_them = 0
             for channel in channels:
                 on_them += touched.get(channel, 0)
             counts.append(on_them)
+        kept = state.kept
         key = ("rule", rule.order, state.grade, state.owner, state.blocked, *counts)
-        remembered: tuple[tuple[Proposal, ...], Callable[[], Verdict]] | None = state.kept.get(key)
-        if remembered is None:
-            proposals, verdict = _apply(policy, rule, state)
-            state.kept[key] = (tuple(proposals), verdict)
-        else:
+        remembered: tuple[tuple[Proposal, ...], Callable[[], Verdict]] | None = kept.get(key)
+        if remembered is not None:
             proposals, verdict = list(remembered[0]), remembered[1]
+        else:
+            # An obligation that asked nothing (met, say) asks nothing after more events that
+            # only meet it: kept under the part of the history that can change that.
+            settled_key: tuple[Any, ...] | None = None
+            settled: Callable[[], Verdict] | None = None
+            if rule.settled is not None and started:
+                others = [len(by_type.get(t, ())) for t in rule.settled]
+                if rule.settled_touches:
+                    others.append(on_them)
+                settled_key = ("asks nothing", rule.order, *key[2:5], *others)
+                settled = kept.get(settled_key)
+            if settled is not None:
+                proposals, verdict = [], settled
+            else:
+                proposals, verdict = _apply(policy, rule, state)
+                if settled_key is not None and not proposals:
+                    kept[settled_key] = verdict
+            kept[key] = (tuple(proposals), verdict)
     if proposals and rule.kind == "obligation":
         proposals.extend(_escalations(policy, rule, state, proposals[0]))
     return proposals, verdict

@@ -265,3 +265,48 @@ def test_a_touch_on_a_channel_a_rule_does_not_read_leaves_what_it_asked_kept() -
     after_a_call = asked(2, "phone")
     assert after_a_call["thank-you"] is first["thank-you"]
     assert asked(3, "email").keys() == {"call-after-a-reply"}
+
+
+_MET_ONCE = """
+policy: met-once
+version: "1"
+timezone: Asia/Shanghai
+rules:
+  - id: first-contact
+    refs: [X-1]
+    obligation:
+      after: captured
+      within: 7 days
+      channel: phone
+      met_by: [{event: touch, outcome: [reached]}, reply]
+"""
+
+
+def test_an_obligation_met_is_not_worked_out_again_after_more_of_what_meets_it() -> None:
+    # Once a reached call met it, more touches and replies (all it reads besides its anchor)
+    # leave it met by that first call: what it said is kept, not worked out again, and the
+    # answers stay those of a whole evaluation.
+    engine = cadence.Engine(cadence.parse_policy(_MET_ONCE))
+    (rule,) = engine._compiled.rules
+    assert (rule.counted, rule.settled) == (("captured", "reply", "touch"), ("captured",))
+    captured = datetime.fromisoformat("2025-07-01T10:00:00+08:00")
+    lead = cadence.Lead("L1", captured)
+    replayed = Replayed(engine, lead)
+    history: list[cadence.Event] = []
+    verdicts = []
+    for hours, kind, channel, outcome in [
+        (1, "touch", "phone", "no_answer"),
+        (2, "touch", "phone", "reached"),
+        (3, "touch", "email", "reached"),
+        (4, "reply", "email", None),
+    ]:
+        at = captured + timedelta(hours=hours)
+        event = cadence.Event("L1", at, kind, channel, outcome)
+        history.append(event)
+        replayed.extend([event])
+        rows = replayed.timed(at)
+        assert [row[2].action() for row in rows] == engine.next_actions(lead, history, at)
+        latest = [k for k in replayed.kept if k[:2] == ("rule", rule.order)][-1]  # as kept now
+        verdicts.append(replayed.kept[latest][1])
+    assert verdicts[2] is verdicts[1] and verdicts[3] is verdicts[1]  # kept since the call
+    assert verdicts[1] is not verdicts[0]  # the call met it: worked out again then
