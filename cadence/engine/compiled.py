@@ -194,15 +194,19 @@ class CompiledPolicy:
         #: Whether the grade, the stops, the rules' ``when`` and ``until`` and the caps' ``when``
         #: depend only on the lead's history (none is ``within`` a period that ends now): then
         #: what the gate decides is remembered while the history stays the same.
-        self.timeless_gate = not any(
-            reads_now(condition)
-            for condition in (
-                *(g.when for g in policy.grades),
-                *(s.when for s in policy.stops),
-                *(r.when for r in policy.rules),
-                *(r.until for r in policy.rules),
-                *(c.when for c in policy.caps),
-            )
+        gate_conditions = (
+            *(g.when for g in policy.grades),
+            *(s.when for s in policy.stops),
+            *(r.when for r in policy.rules),
+            *(r.until for r in policy.rules),
+            *(c.when for c in policy.caps),
+        )
+        self.timeless_gate = not any(reads_now(condition) for condition in gate_conditions)
+        #: The event types those conditions look at: with a timeless gate, what it decides
+        #: stays the same across events of other types while the lead's stage, score, explicit
+        #: grade and consent stay the same (:meth:`cadence.engine.evaluate.Evaluator.decide`).
+        self.gate_reads: tuple[str, ...] = tuple(
+            sorted(frozenset().union(*(types_read(c) for c in gate_conditions)))
         )
         self.zones: dict[str, ZoneInfo] = {policy.timezone: self.zone}
 

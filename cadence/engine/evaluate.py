@@ -211,18 +211,25 @@ class Evaluator:
 
     def decide(self, state: LeadState) -> Decision | None:
         """Set the lead's grade and return what the gate decides (``None``: opted out of every
-        channel). When no condition of the gate depends on ``now``, both are remembered for
-        the history (:attr:`CompiledPolicy.timeless_gate`)."""
+        channel). When no condition of the gate depends on ``now``
+        (:attr:`CompiledPolicy.timeless_gate`), both are kept in the lead's ``kept`` under what
+        they depend on: the stage, score, explicit grade and consent, and how many events there
+        are of each type the conditions look at (:attr:`CompiledPolicy.gate_reads`), so that an
+        event of another type (a touch, most often) does not decide them again."""
         gate = self.gate
         if not self.policy.timeless_gate:
             state.grade = gate.grade(state)
             return None if state.opted_out else gate.decide(state)
-        key = ("gate", len(state.events))
-        remembered: tuple[str | None, Decision | None] | None = state.answers.get(key)
+        # What the gate's conditions read: the lead's stage, score, explicit grade and consent,
+        # and how many events there are of the types they look at (CompiledPolicy.gate_reads).
+        by_type = state.by_type
+        counts = [len(by_type.get(t, ())) for t in self.policy.gate_reads]
+        key = ("gate", state.stage, state.score, state.explicit_grade, state.blocked, *counts)
+        remembered: tuple[str | None, Decision | None] | None = state.kept.get(key)
         if remembered is None:
             state.grade = gate.grade(state)
             decided = None if state.opted_out else gate.decide(state)
-            remembered = state.answers[key] = (state.grade, decided)
+            remembered = state.kept[key] = (state.grade, decided)
         state.grade = remembered[0]
         return remembered[1]
 

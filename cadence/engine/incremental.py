@@ -6,8 +6,8 @@ A service that sees events as they happen (a CRM's webhook, a message queue) kee
 for the actions evaluates the rules on that state, without sorting and replaying the history
 again; the deadlines already counted out are remembered (the lead's calendar arithmetic,
 :attr:`cadence.engine.state.LeadState.memo`), what each rule asked until an event of a type it
-reads (:attr:`cadence.engine.state.LeadState.kept`), and until the next event, the gate's
-decision (:attr:`cadence.engine.state.LeadState.answers`). The answer is always the one
+reads, and the gate's decision until an event of a type its conditions read
+(:attr:`cadence.engine.state.LeadState.kept`). The answer is always the one
 :meth:`cadence.Engine.next_actions` gives on the whole history (``tracker.events``); an event
 earlier than the latest one, or a ``now`` before the latest event, makes the tracker replay the
 history whole, as ``next_actions`` would.
@@ -37,7 +37,6 @@ class Replayed:
     simulator's replay of a lead). :class:`cadence.LeadTracker` is built on it."""
 
     __slots__ = (
-        "answers",
         "engine",
         "evaluator",
         "fold",
@@ -57,9 +56,6 @@ class Replayed:
         self.fold = Fold(lead)
         #: The lead's calendar arithmetic (:attr:`cadence.engine.state.LeadState.memo`).
         self.memo: dict[tuple[Any, ...], Any] = {}
-        #: The gate's decision for this very history
-        #: (:attr:`cadence.engine.state.LeadState.answers`).
-        self.answers: dict[tuple[Any, ...], Any] = {}
         #: What the rules asked, by the part of the history each reads
         #: (:attr:`cadence.engine.state.LeadState.kept`): kept while events are added in order.
         self.kept: dict[tuple[Any, ...], Any] = {}
@@ -78,13 +74,11 @@ class Replayed:
     def extend(self, events: list[Event]) -> None:
         """Fold in events of this lead, in time order, none before :attr:`last`."""
         self.fold.extend(events)
-        self.answers.clear()  # remembered for the history without these events
         self.state = None
         self.proposed = None
 
     def refold(self, events: Iterable[Event]) -> None:
         """Fold in the whole history again (in time order), as if from the start."""
-        self.answers.clear()  # remembered for the history as it was
         self.kept.clear()  # keyed by how many events of a type: only while the history grows
         fold = Fold(self.lead)
         fold.extend(in_time_order(events))
@@ -115,9 +109,7 @@ class Replayed:
             self.kept.clear()
         state = self.state
         if state is None:
-            state = self.state = self.fold.state(
-                self.lead, now, self.zone, self.memo, self.answers, self.kept
-            )
+            state = self.state = self.fold.state(self.lead, now, self.zone, self.memo, self.kept)
         else:
             state.set_now(now.astimezone(self.zone), stamp)
             if placing_only:

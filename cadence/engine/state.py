@@ -56,12 +56,10 @@ class LeadState:
     #: evaluations of one lead (:class:`cadence.LeadTracker`, a simulation's replay) so that
     #: the same deadline is not counted out again at every moment; never changes a result.
     memo: dict[tuple[Any, ...], Any]
-    #: What holds for this very history: the grade and the gate's decision, when no condition
-    #: depends on ``now`` (see :meth:`cadence.engine.evaluate.Evaluator.decide`); shared by the
-    #: evaluations of one lead at later moments, and started afresh whenever an event is added.
-    answers: dict[tuple[Any, ...], Any]
-    #: What the rules asked (see :func:`cadence.engine.rules.apply_rule`) and the touches a cap
-    #: counts, keyed by the part of the history they depend on (how many events of each type, see
+    #: What the rules asked (see :func:`cadence.engine.rules.apply_rule`), the touches a cap
+    #: counts, and the grade and the gate's decision when no condition of the gate depends on
+    #: ``now`` (see :meth:`cadence.engine.evaluate.Evaluator.decide`), keyed by the part of the
+    #: history they depend on (how many events of each type, see
     #: :attr:`cadence.engine.compiled.CompiledRule.reads`): kept across events of other types, as
     #: long as the history only grows (a lead's history folded in time order); started afresh
     #: when it is replayed from the start.
@@ -84,7 +82,6 @@ class LeadState:
         grade: str | None = None,
         attributes: Mapping[str, Any] | None = None,
         memo: dict[tuple[Any, ...], Any] | None = None,
-        answers: dict[tuple[Any, ...], Any] | None = None,
         kept: dict[tuple[Any, ...], Any] | None = None,
         touch_counts: dict[str, int] | None = None,
     ) -> None:
@@ -109,7 +106,6 @@ class LeadState:
         self.grade = grade
         self.attributes = {} if attributes is None else attributes
         self.memo = {} if memo is None else memo
-        self.answers = {} if answers is None else answers
         self.kept = {} if kept is None else kept
 
     def set_now(self, now: datetime, stamp: float | None = None) -> None:
@@ -213,12 +209,11 @@ class Fold:
         now: datetime,
         zone: ZoneInfo,
         memo: dict[tuple[Any, ...], Any] | None = None,
-        answers: dict[tuple[Any, ...], Any] | None = None,
         kept: dict[tuple[Any, ...], Any] | None = None,
     ) -> LeadState:
         """The lead as of ``now``, which must not be before the latest event folded in;
-        ``memo``, ``answers`` and ``kept`` are what earlier evaluations of the lead remembered
-        (see :attr:`LeadState.memo`, :attr:`LeadState.answers` and :attr:`LeadState.kept`)."""
+        ``memo`` and ``kept`` are what earlier evaluations of the lead remembered (see
+        :attr:`LeadState.memo` and :attr:`LeadState.kept`)."""
         captured = self.captured
         if captured is None or captured.at.tzinfo is not zone:
             captured = self.captured = Event(lead.id, lead.captured_at.astimezone(zone), CAPTURED)
@@ -237,7 +232,6 @@ class Fold:
             blocked=self.blocked,
             attributes=lead.attributes,
             memo=memo,
-            answers=answers,
             kept=kept,
             touch_counts=self.touch_counts,
         )

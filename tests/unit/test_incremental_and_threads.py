@@ -310,3 +310,29 @@ def test_an_obligation_met_is_not_worked_out_again_after_more_of_what_meets_it()
         verdicts.append(replayed.kept[latest][1])
     assert verdicts[2] is verdicts[1] and verdicts[3] is verdicts[1]  # kept since the call
     assert verdicts[1] is not verdicts[0]  # the call met it: worked out again then
+
+
+def test_the_gate_decides_again_only_after_an_event_its_conditions_read() -> None:
+    # post_show's gate reads the stage (its stops and the rules' `when`), the grade (the score)
+    # and consent: after touches its decision is kept, after a change of stage it is made again.
+    engine = cadence.Engine(POLICY)
+    assert engine._compiled.gate_reads == ("stage",)
+    captured = datetime.fromisoformat("2025-07-01T10:00:00+08:00")
+    lead = cadence.Lead("L1", captured, owner="Lin Na")
+    replayed = Replayed(engine, lead)
+    history: list[cadence.Event] = []
+
+    def decisions_after(hours: int, kind: str, channel: str | None, value: str | None) -> int:
+        at = captured + timedelta(hours=hours)
+        event = cadence.Event("L1", at, kind, channel, "reached" if channel else None, value)
+        history.append(event)
+        replayed.extend([event])
+        rows = replayed.timed(at)
+        assert [row[2].action() for row in rows] == engine.next_actions(lead, history, at)
+        return sum(1 for key in replayed.kept if key[0] == "gate")
+
+    replayed.timed(captured)
+    assert decisions_after(1, "touch", "phone", None) == 1
+    assert decisions_after(2, "touch", "email", None) == 1
+    assert decisions_after(3, "stage", None, "contacted") == 2
+    assert decisions_after(4, "stage", None, "lost") == 3
