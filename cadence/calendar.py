@@ -333,7 +333,8 @@ class BusinessCalendar:
             if moved is None:  # clamped to the month's end
                 added = pendulum.Date(day.year, day.month, day.day).add(months=n)
                 moved = self._months[(day, n)] = date(added.year, added.month, added.day)
-            return _localise(datetime.combine(moved, t.time()), tz)
+            combined = datetime.combine(moved, t.time(), tz)  # `_localise`, no naive time
+            return _settled(combined.replace(fold=0) if combined.fold else combined)
         raise ValueError(f"unknown duration unit {unit!r}")
 
     def _works(self, d: date) -> bool:

@@ -211,3 +211,20 @@ def test_business_days_from_the_second_showing_of_a_repeated_hour() -> None:
     )
     onto = every_day_works.add(at(BERLIN, 2025, 10, 25, 2, 30), bd(1))
     assert (onto.day, onto.hour, onto.fold, onto.utcoffset()) == (26, 2, 0, timedelta(hours=2))
+
+
+def test_months_onto_a_missing_or_repeated_wall_clock_time() -> None:
+    # 02:30 does not exist on 30 March 2025 in Berlin (moved on by the gap) and happens twice on
+    # 26 October (the first); a month from the second 02:30 of 26 October is 02:30 in November.
+    missing = CN.add(at(BERLIN, 2025, 1, 30, 2, 30), Duration(2, "months"))
+    assert (missing.day, missing.hour, missing.minute, missing.utcoffset()) == (
+        30,
+        3,
+        30,
+        timedelta(hours=2),
+    )
+    twice = CN.add(at(BERLIN, 2025, 9, 26, 2, 30), Duration(1, "months"))
+    assert (twice.day, twice.hour, twice.utcoffset(), twice.fold) == (26, 2, timedelta(hours=2), 0)
+    later = CN.add(at(BERLIN, 2025, 10, 26, 2, 30, fold=1), Duration(1, "months"))
+    assert (later.month, later.day, later.hour, later.fold) == (11, 26, 2, 0)
+    assert later.utcoffset() == timedelta(hours=1)
