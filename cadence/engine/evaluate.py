@@ -34,6 +34,7 @@ class Asked:
         "_zone",
         "assignee",
         "channel",
+        "identity",
         "kind",
         "lead_id",
         "overdue",
@@ -58,6 +59,10 @@ class Asked:
         self.refs = proposal.refs
         self.kind: ActionKind = proposal.kind
         self.channel = proposal.channel
+        #: Its rule, kind and channel as one string: what a reader that follows a lead's actions
+        #: over time (a simulation) tells the same action asked again by; a string keeps its
+        #: hash, a tuple works it out again at every look-up.
+        self.identity = f"{self.rule}\x1f{self.kind}\x1f{self.channel or ''}"
         self.assignee = proposal.assignee
         self.reason = proposal.reason
         self.overdue = overdue

@@ -100,8 +100,9 @@ class LeadRun:
     capped: frozenset[str] | None = None
     obligations: list[Obligation] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
-    # What is asked and not yet met or ended, by rule, kind, channel and (the n-th of those) n.
-    open: dict[tuple[str, str, str | None, int], Open] = field(default_factory=dict)
+    # What is asked and not yet met or ended, by rule, kind and channel (Asked.identity), and
+    # with the n-th of those after the first, n.
+    open: dict[str | tuple[str, int], Open] = field(default_factory=dict)
     # (moment, order, obligation, due): a moment to visit, for an obligation while it is open (its
     # due time, its escalation) or, without one, in any case (the capture, a deferred contact);
     # ``due`` for the due time of what is asked (see ``capped``).
@@ -294,13 +295,17 @@ class LeadRun:
         if batch:
             touched = frozenset(e.channel for e in batch if e.type == "touch")
             types = frozenset(e.type for e in batch)
-        # What is asked now: the action, its due time and the due time its rule asked for; the
-        # n-th action of the same rule, kind and channel under n.
-        asked: dict[tuple[str, str, str | None, int], tuple[Asked, float, float]] = {}
+        # What is asked now: the action, its due time and the due time its rule asked for,
+        # under its rule, kind and channel; the n-th action of the same after the first under
+        # those and n.
+        asked: dict[str | tuple[str, int], tuple[Asked, float, float]] = {}
         for due, _, action, wanted in actions:
-            key: tuple[str, str, str | None, int] = (action.rule, action.kind, action.channel, 0)
-            while key in asked:
-                key = (key[0], key[1], key[2], key[3] + 1)
+            key: str | tuple[str, int] = action.identity
+            if key in asked:
+                n = 1
+                while (action.identity, n) in asked:
+                    n += 1
+                key = (action.identity, n)
             asked[key] = (action, due, wanted)
         for key, still_open in list(self.open.items()):
             obligation = still_open.obligation
