@@ -134,6 +134,7 @@ class BusinessCalendar:
         "_periods",
         "_subdivision",
         "_weekday_works",
+        "_working",
         "_years",
     )
 
@@ -166,6 +167,9 @@ class BusinessCalendar:
         # Days n months after a day (pendulum's month arithmetic): every monthly cadence of every
         # lead asks for the few hundred days of a season again and again.
         self._months: dict[tuple[date, int], date] = {}
+        # Whether each day asked about is a working day (:meth:`_works`): the hours of every
+        # contact and every count of business days ask about the same few hundred days.
+        self._working: dict[date, bool] = {}
         # The instants a wall-clock time shows in a zone (the start of working hours, the end of
         # quiet hours on a day), for the hours of every contact of every lead.
         self._boundaries: dict[tuple[datetime, tzinfo], tuple[datetime, datetime | None]] = {}
@@ -338,10 +342,14 @@ class BusinessCalendar:
         raise ValueError(f"unknown duration unit {unit!r}")
 
     def _works(self, d: date) -> bool:
-        year = self._year(d.year)
-        if d in year.makeup:
-            return True
-        return self._weekday_works[d.weekday()] and d not in year.names
+        found = self._working.get(d)
+        if found is None:
+            year = self._year(d.year)
+            found = d in year.makeup or (self._weekday_works[d.weekday()] and d not in year.names)
+            if len(self._working) > _BOUNDARIES_LIMIT:
+                self._working.clear()
+            self._working[d] = found  # one assignment: safe to race, same value
+        return found
 
     def _next_working(self, start: date, step: timedelta = _ONE_DAY) -> date:
         d = start

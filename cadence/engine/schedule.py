@@ -23,6 +23,10 @@ _MAX_ROUNDS = 200
 #: How many moments a lead's table of first allowed moments on a channel holds at most.
 _TABLE_LIMIT = 1024
 
+#: The key of the lead's tables of first allowed moments, by channel, in its ``memo``
+#: (:func:`allowed_on`): one key made once, not a tuple of the channel at every look-up.
+_ALLOWED: tuple[str] = ("allowed",)
+
 
 def place(
     policy: CompiledPolicy,
@@ -108,10 +112,12 @@ def allowed_on(memo: dict[tuple[Any, ...], Any], channel: str) -> dict[float, fl
     table of its ``memo``: looking a moment up in it needs no key to be built). Started afresh
     past :data:`_TABLE_LIMIT` moments, as the memo itself is past its own limit
     (:mod:`cadence.engine.incremental`)."""
-    key = ("allowed", channel)
-    table: dict[float, float] | None = memo.get(key)
+    tables: dict[str, dict[float, float]] | None = memo.get(_ALLOWED)
+    if tables is None:
+        tables = memo[_ALLOWED] = {}
+    table = tables.get(channel)
     if table is None or len(table) > _TABLE_LIMIT:  # a long-lived lead: keep it small
-        table = memo[key] = {}
+        table = tables[channel] = {}
     return table
 
 
