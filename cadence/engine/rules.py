@@ -7,6 +7,7 @@ hours and caps move them) and a sentence saying what it concluded, for ``explain
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -247,9 +248,27 @@ def added_in_zone(
     key = ("add", stamp, duration.amount, duration.unit)
     found: tuple[datetime, float] | None = memo.get(key)
     if found is None:
-        moment = policy.add_in_zone(t, duration, zone)
-        found = memo[key] = (moment, moment.timestamp())
+        found = memo[key] = _added(policy, zone, t, stamp, duration)
     return found
+
+
+def _added(
+    policy: CompiledPolicy, zone: ZoneInfo, t: datetime, stamp: float, duration: Duration
+) -> tuple[datetime, float]:
+    """:meth:`CompiledPolicy.add_in_zone` and its result as a timestamp. Days and weeks move the
+    wall clock in the lead's zone: from a whole second, that is the instant as many times 24
+    hours later whenever the zone's offset then is its offset at the start (whatever the clocks
+    did in between) and that instant is not the second showing of a repeated time; else (a gap,
+    a repeated hour, another offset) the calendar counts it."""
+    unit = duration.unit
+    if (unit == "days" or unit == "weeks") and stamp == math.floor(stamp):
+        days = duration.amount * 7 if unit == "weeks" else duration.amount
+        end_stamp = stamp + days * 86400.0
+        end = datetime.fromtimestamp(end_stamp, zone)
+        if not end.fold and end.utcoffset() == datetime.fromtimestamp(stamp, zone).utcoffset():
+            return end, end_stamp
+    moment = policy.add_in_zone(t, duration, zone)
+    return moment, moment.timestamp()
 
 
 def _obligation(policy: CompiledPolicy, rule: CompiledRule, state: LeadState) -> Result:

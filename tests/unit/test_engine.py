@@ -7,12 +7,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+import cadence
 from cadence import load_policy
+from cadence.calendar import zone
+from cadence.durations import Duration
 from cadence.engine import Engine
+from cadence.engine.rules import added_in_zone
 from cadence.policy import parse_policy
 from cadence.records import Action, Event, Lead
 from cadence.testing import carry_out
+from tests.unit._calendars import moments
 
 CST = timezone(timedelta(hours=8))  # Asia/Shanghai has no DST: a fixed offset reads plainly
 
@@ -323,3 +330,53 @@ def test_events_in_one_zone_are_ordered_by_instant_in_the_repeated_hour() -> Non
     now = datetime(2025, 10, 27, 9, 0, tzinfo=amsterdam)
     [action] = engine.next_actions(lead, [call, quote], now)
     assert action.reason.startswith("Call about the quote, which has had no reply: step 1")
+
+
+@settings(deadline=None)
+@example(  # 273 days on: 02:30 on 26 October 2025, first at +2, then again at +1 as at the start
+    t=datetime(2025, 1, 26, 2, 30, tzinfo=zone("Europe/Berlin")),
+    n=273,
+    unit="days",
+    other="Europe/Berlin",
+)
+@example(  # 2 days on: 02:30 on 30 March 2025 does not exist
+    t=datetime(2025, 3, 28, 2, 30, tzinfo=zone("Europe/Berlin")),
+    n=2,
+    unit="days",
+    other="Europe/Berlin",
+)
+@given(
+    t=moments(),
+    n=st.integers(0, 400),
+    unit=st.sampled_from(["days", "weeks"]),
+    other=st.sampled_from(["Asia/Shanghai", "Europe/Berlin", "America/New_York"]),
+)
+def test_days_counted_as_elapsed_time_are_the_calendars_days(
+    t: datetime, n: int, unit: str, other: str
+) -> None:
+    # The engine counts days and weeks from a whole second as that many times 24 hours when the
+    # lead's zone has the same offset at both ends and the end is no second showing of a
+    # repeated time; the answer, in every zone and near every change of the clocks, is the
+    # calendar's (whose days move the wall clock), for times written in the lead's zone or not.
+    policy = cadence.Engine(cadence.parse_policy(_DAYS_POLICY))._compiled
+    lead_zone = zone(other)
+    t = t.replace(microsecond=0)
+    duration = Duration(n, unit)  # type: ignore[arg-type]
+    expected = policy.add_in_zone(t, duration, lead_zone)
+    found, stamp = added_in_zone(policy, {}, lead_zone, t, t.timestamp(), duration)
+    assert (found, found.utcoffset(), found.fold, found.tzinfo) == (
+        expected,
+        expected.utcoffset(),
+        expected.fold,
+        expected.tzinfo,
+    )
+    assert stamp == expected.timestamp()
+
+
+_DAYS_POLICY = """
+policy: days
+timezone: Asia/Shanghai
+rules:
+  - id: call
+    obligation: {after: captured, within: 7 days, channel: phone}
+"""
