@@ -47,12 +47,9 @@ def zone(name: str) -> ZoneInfo:
     """The IANA time zone called ``name`` (``"Asia/Shanghai"``); ``ValueError`` if there is none."""
     if not isinstance(name, str):
         raise TypeError(f"a time zone name must be a string, got {name!r}")
-    try:
-        found = pendulum.timezone(name)
-    except (ValueError, OSError):
-        found = None
+    found = find_zone(name)
     if isinstance(found, ZoneInfo):
-        return plain_zone(found)
+        return found
     message = f"unknown time zone {name!r}: expected an IANA name such as 'Europe/Berlin'"
     matches = sorted(z for z in available_timezones() if z.lower() == name.strip().lower())
     if matches:
@@ -60,12 +57,18 @@ def zone(name: str) -> ZoneInfo:
     raise ValueError(message)
 
 
-def plain_zone(found: ZoneInfo) -> ZoneInfo:
-    """The standard library's zone of the same key as one of pendulum's (a subclass of
-    ``ZoneInfo`` whose hash, and whose offsets when ``datetime`` asks for them, go through
-    Python code). ``ZoneInfo`` keeps one object per key, so every time in a zone carries the
-    same one, whoever asked for it."""
-    return found if type(found) is ZoneInfo else ZoneInfo(found.key)
+def find_zone(name: str) -> tzinfo | None:
+    """The zone pendulum finds under ``name``, or ``None`` when it finds none. An IANA zone is
+    the standard library's ``ZoneInfo`` of that key, not pendulum's subclass of it (whose hash,
+    and whose offsets when ``datetime`` asks for them, go through Python code); ``ZoneInfo``
+    keeps one object per key, so every time in a zone carries the same one, whoever asked."""
+    try:
+        found = pendulum.timezone(name)
+    except (ValueError, OSError):
+        return None
+    if isinstance(found, ZoneInfo) and type(found) is not ZoneInfo:
+        return ZoneInfo(found.key)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

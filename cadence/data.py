@@ -25,8 +25,6 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-import pendulum
-
 from cadence._collector import collector_paused
 from cadence._rows import (
     Format,
@@ -38,7 +36,7 @@ from cadence._rows import (
     readable_format,
     show,
 )
-from cadence.calendar import plain_zone
+from cadence.calendar import find_zone
 from cadence.errors import DataError, Location, Problem
 from cadence.records import CHANNELS, Action, Event, Lead
 
@@ -396,11 +394,7 @@ def _moment(
 def _zone(name: str, zones: dict[str, tzinfo | None]) -> tzinfo | None:
     """The zone named ``name``, or None when it is not a known IANA zone; cached in ``zones``."""
     if name not in zones:
-        try:
-            found = pendulum.timezone(name)
-            zones[name] = plain_zone(found) if isinstance(found, zoneinfo.ZoneInfo) else found
-        except (ValueError, OSError):
-            zones[name] = None
+        zones[name] = find_zone(name)
     return zones[name]
 
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, Annotated, Any, Final, Literal
-from zoneinfo import ZoneInfo
 
 import pendulum
 import yaml
@@ -38,7 +37,7 @@ from cadence._rows import (
     readable_format,
     show,
 )
-from cadence.calendar import plain_zone
+from cadence.calendar import find_zone
 from cadence.errors import DataError, Location, MappingError, Problem
 from cadence.policy._base import Model, Words
 from cadence.policy.loader import MarkedDocument, PolicyLoader, _validation_problems
@@ -156,7 +155,7 @@ def _check(data: dict[str, Any]) -> Iterator[_Finding]:
     stamp = data.get("timestamp")
     stamp = stamp if isinstance(stamp, dict) else {}
     zone, fmt = stamp.get("timezone"), stamp.get("format", "iso")
-    if isinstance(zone, str) and _zone(zone) is None:
+    if isinstance(zone, str) and find_zone(zone) is None:
         close = difflib.get_close_matches(zone, pendulum.timezones(), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         message = f"'{zone}' is not an IANA time zone like 'Europe/Amsterdam'{hint}"
@@ -448,7 +447,7 @@ def _moment(
         issues.append(("bad-field", message))
         return None
     if stamp.timezone not in zones:
-        zones[stamp.timezone] = _zone(stamp.timezone)
+        zones[stamp.timezone] = find_zone(stamp.timezone)
     zone = zones[stamp.timezone]
     return moment.replace(tzinfo=zone) if zone is not None else None
 
@@ -469,14 +468,6 @@ def _attribute(value: Any, attribute: Attribute, name: str, issues: Issues) -> A
             return None
         parsed = number
     return parsed
-
-
-def _zone(name: str) -> tzinfo | None:
-    try:
-        found = pendulum.timezone(name)
-    except (ValueError, OSError):
-        return None
-    return plain_zone(found) if isinstance(found, ZoneInfo) else found
 
 
 # -- writing the contract's files --------------------------------------------------------------

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import cadence
 from cadence import load_policy
 from cadence.calendar import zone
 from cadence.durations import Duration
@@ -358,7 +357,7 @@ def test_days_counted_as_elapsed_time_are_the_calendars_days(
     # lead's zone has the same offset at both ends and the end is no second showing of a
     # repeated time; the answer, in every zone and near every change of the clocks, is the
     # calendar's (whose days move the wall clock), for times written in the lead's zone or not.
-    policy = cadence.Engine(cadence.parse_policy(_DAYS_POLICY))._compiled
+    policy = engine(OBLIGATION)._compiled  # its calendar and working day start are what count
     lead_zone = zone(other)
     t = t.replace(microsecond=0)
     duration = Duration(n, unit)  # type: ignore[arg-type]
@@ -371,12 +370,3 @@ def test_days_counted_as_elapsed_time_are_the_calendars_days(
         expected.tzinfo,
     )
     assert stamp == expected.timestamp()
-
-
-_DAYS_POLICY = """
-policy: days
-timezone: Asia/Shanghai
-rules:
-  - id: call
-    obligation: {after: captured, within: 7 days, channel: phone}
-"""
